@@ -1,0 +1,115 @@
+"""The ``digitkit`` command: train, evaluate, predict, and open the course.
+
+    digitkit lab                         open JupyterLab on notebooks/
+    digitkit train classifier [--model dense|judge|all]
+    digitkit evaluate classifier [--model dense] [--png confusion.png]
+    digitkit predict IMAGE [--model dense]
+"""
+
+import argparse
+import sys
+import time
+
+
+def _train_classifier(args):
+    from digitkit import classifier, data, pretrained
+
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(normalize=True)
+    names = ["judge", "dense"] if args.model == "all" else [args.model]
+    for name in names:
+        recipe = dict(classifier.RECIPES[name])
+        if args.epochs:
+            recipe["epochs"] = args.epochs
+        model = classifier.BUILDERS[name]()
+        start = time.time()
+        classifier.train_classifier(model, x_train, y_train, validation_data=(x_test, y_test),
+                                    seed=args.seed, verbose=2, **recipe)
+        minutes = (time.time() - start) / 60
+        accuracy = classifier.evaluate_classifier(model, x_test, y_test)["accuracy"]
+        command = f"digitkit train classifier --model {name} --seed {args.seed}"
+        if args.epochs:
+            command += f" --epochs {args.epochs}"
+        path = pretrained.save_pretrained(
+            model, name, dict(test_accuracy=round(accuracy, 4), train_minutes=round(minutes, 1)),
+            command, directory=args.out)
+        print(f"{name}: test accuracy {accuracy:.4f} after {minutes:.1f} min -> {path}")
+
+
+def _evaluate_classifier(args):
+    from digitkit import classifier, data, pretrained, viz
+
+    model = pretrained.load_pretrained(args.model)
+    _, (x_test, y_test) = data.load_mnist(normalize=True)
+    result = classifier.evaluate_classifier(model, x_test, y_test)
+    print(f"{args.model}: test accuracy {result['accuracy']:.4f} on {len(y_test)} images")
+    for digit, acc in enumerate(result["per_class"]):
+        print(f"  digit {digit}: {acc:.4f}")
+    figure = viz.plot_confusion(result["confusion"])
+    figure.savefig(args.png, dpi=100, bbox_inches="tight")
+    print(f"confusion matrix -> {args.png}")
+
+
+def _predict(args):
+    import imageio.v3 as iio
+
+    from digitkit import classifier, data, pretrained
+
+    try:
+        image = iio.imread(args.image)
+    except Exception as e:
+        sys.exit(f"Cannot read {args.image} as an image ({e}).")
+    try:
+        digit = data.prepare_drawing(image)
+    except ValueError as e:
+        sys.exit(f"{args.image}: {e}")
+    probabilities = classifier.predict_probabilities(pretrained.load_pretrained(args.model), digit)[0]
+    print(f"{args.image}: {probabilities.argmax()} ({probabilities.max():.1%})")
+    for d, p in enumerate(probabilities):
+        print(f"  {d}: {p:.3f}")
+
+
+def _lab(args):
+    import subprocess
+
+    from digitkit._paths import project_dir
+
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(project_dir() / "notebooks")])
+
+
+def make_parser():
+    parser = argparse.ArgumentParser(prog="digitkit", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("lab", help="open the course in JupyterLab").set_defaults(func=_lab)
+
+    train = sub.add_parser("train", help="train a model and record it in weights/manifest.json")
+    train_sub = train.add_subparsers(dest="what", required=True)
+    p = train_sub.add_parser("classifier")
+    p.add_argument("--model", choices=["dense", "judge", "all"], default="all")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
+    p.set_defaults(func=_train_classifier)
+
+    evaluate = sub.add_parser("evaluate", help="measure a pretrained model")
+    eval_sub = evaluate.add_subparsers(dest="what", required=True)
+    p = eval_sub.add_parser("classifier")
+    p.add_argument("--model", choices=["dense", "judge"], default="dense")
+    p.add_argument("--png", default="confusion.png", help="where to write the confusion matrix")
+    p.set_defaults(func=_evaluate_classifier)
+
+    p = sub.add_parser("predict", help="read the digit in a PNG/JPG")
+    p.add_argument("image")
+    p.add_argument("--model", choices=["dense", "judge"], default="dense")
+    p.set_defaults(func=_predict)
+    return parser
+
+
+def main(argv=None):
+    args = make_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

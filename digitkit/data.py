@@ -1,0 +1,255 @@
+"""MNIST on disk, the Kaggle CSV layout, and turning a drawing into an MNIST digit.
+
+Taught in notebooks/00_data.ipynb.
+"""
+
+import pathlib
+
+import numpy as np
+
+from digitkit._paths import project_dir
+
+IMAGE_SHAPE = (28, 28)
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_EXPECTED = {"x_train": (60000, 28, 28), "y_train": (60000,),
+             "x_test": (10000, 28, 28), "y_test": (10000,)}
+
+
+class BlankDrawingError(ValueError):
+    """Raised by `prepare_drawing` when the canvas holds no (or almost no) ink."""
+
+
+def load_mnist(path=None, normalize=False):
+    """Load MNIST: the same arrays as ``keras.datasets.mnist.load_data()``.
+
+    Reads ``data/mnist.npz`` (shipped with the course, no network needed). Only
+    when that file is absent does it fall back to Keras' cache or download.
+
+    Args:
+        path: an ``.npz`` with keys ``x_train y_train x_test y_test``;
+            defaults to the shipped ``data/mnist.npz``.
+        normalize: if True, images come back as float32 in [0, 1] with shape
+            (N, 28, 28, 1), ready for the models; otherwise uint8 (N, 28, 28).
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))``.
+
+    Raises:
+        FileNotFoundError: neither the file nor Keras' copy could be had.
+        ValueError: the file is not a valid MNIST archive.
+    """
+    if path is not None:
+        arrays = _read_npz(pathlib.Path(path))
+    else:
+        shipped = _shipped_path()
+        arrays = _read_npz(shipped) if shipped else _keras_fallback()
+    x_train, y_train, x_test, y_test = (arrays[k] for k in _KEYS)
+    if normalize:
+        x_train, x_test = to_model_input(x_train), to_model_input(x_test)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _shipped_path():
+    try:
+        path = project_dir() / "data" / "mnist.npz"
+    except FileNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def _read_npz(path):
+    if not path.is_file():
+        raise FileNotFoundError(f"No MNIST file at {path}.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in _KEYS if k not in f.files]
+            if missing:
+                raise ValueError(f"{path} is not an MNIST archive: missing keys {missing}.")
+            arrays = {k: f[k] for k in _KEYS}
+    except ValueError:
+        raise
+    except Exception as e:  # zipfile.BadZipFile, OSError, EOFError ...
+        raise ValueError(f"{path} is corrupt or not an .npz file ({e}).") from e
+    for k, shape in _EXPECTED.items():
+        if arrays[k].shape != shape or arrays[k].dtype != np.uint8:
+            raise ValueError(
+                f"{path}: {k} should be uint8 of shape {shape}. "
+                f"Received: dtype={arrays[k].dtype}, shape={arrays[k].shape}."
+            )
+    return arrays
+
+
+def _keras_fallback():
+    try:
+        import keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as e:
+        raise FileNotFoundError(
+            "MNIST is not in the course's data/mnist.npz and Keras could not load "
+            f"or download it either ({e}). Copy mnist.npz into the course's data/ folder."
+        ) from e
+    return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+
+def to_model_input(images):
+    """Images as the models take them: float32 in [0, 1], shape (N, 28, 28, 1).
+
+    Accepts uint8 (0-255) or float (0-1) images of shape (N, 28, 28),
+    (N, 28, 28, 1) or a single (28, 28) image.
+
+    Raises:
+        ValueError: for any other shape, or float values outside [0, 1].
+    """
+    x = np.asarray(images)
+    if x.shape == IMAGE_SHAPE:
+        x = x[None]
+    if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(
+            "Expected images of shape (N, 28, 28) or (N, 28, 28, 1). "
+            f"Received: shape={np.shape(images)}."
+        )
+    if x.dtype == np.uint8:
+        return x.astype("float32") / 255.0
+    x = x.astype("float32")
+    if x.size and (np.nanmin(x) < -1e-3 or np.nanmax(x) > 1 + 1e-3 or np.isnan(x).any()):
+        raise ValueError(
+            "Float images must lie in [0, 1] (divide uint8 pixels by 255). "
+            f"Received: min={np.nanmin(x):.3g}, max={np.nanmax(x):.3g}."
+        )
+    return np.clip(x, 0.0, 1.0)
+
+
+def load_kaggle_csv(path):
+    """Read the Kaggle "digit-recognizer" CSV layout.
+
+    ``train.csv`` has a ``label`` column then 784 pixel columns
+    (``pixel0`` ... ``pixel783``); ``test.csv`` has only the 784 pixels.
+
+    Returns:
+        ``(images, labels)``: uint8 images (N, 28, 28) and int labels (N,),
+        or ``None`` for labels when the file has no label column.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file does not have that layout; the message says why.
+    """
+    import pandas as pd
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No CSV file at {path}.")
+    try:
+        df = pd.read_csv(path)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable CSV file ({e}).") from e
+    if len(df) == 0:
+        raise ValueError(f"{path} has a header but no rows.")
+    labels = None
+    if "label" in df.columns:
+        labels = df.pop("label")
+    if df.shape[1] != 784:
+        raise ValueError(
+            f"{path} should have 784 pixel columns (plus an optional 'label' first). "
+            f"Received: {df.shape[1]} pixel columns."
+        )
+    bad_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if bad_cols:
+        raise ValueError(f"{path}: non-numeric values in column(s) {bad_cols[:5]}.")
+    pixels = df.to_numpy()
+    if np.isnan(pixels).any():
+        row = int(np.argwhere(np.isnan(pixels))[0, 0])
+        raise ValueError(f"{path}: missing pixel values (first in data row {row + 1}).")
+    if pixels.min() < 0 or pixels.max() > 255:
+        raise ValueError(
+            f"{path}: pixel values must lie in 0..255. "
+            f"Received: min={pixels.min()}, max={pixels.max()}."
+        )
+    images = pixels.astype(np.uint8).reshape(-1, 28, 28)
+    if labels is not None:
+        if not pd.api.types.is_integer_dtype(labels) or not labels.between(0, 9).all():
+            raise ValueError(f"{path}: labels must be integers 0..9.")
+        labels = labels.to_numpy().astype(np.int64)
+    return images, labels
+
+
+def prepare_drawing(image, min_ink=0.002):
+    """Turn a drawing (or photo) of a digit into an MNIST-style 28x28 image.
+
+    Follows how MNIST itself was made: crop to the ink, scale into a 20x20
+    box keeping the aspect ratio, then centre by centre of mass in 28x28.
+    Dark ink on light paper and light ink on dark (or transparent) canvas both
+    work: the background is read from the image border.
+
+    Args:
+        image: array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), uint8 or float
+            in [0, 1]. RGBA canvases use the alpha channel as ink.
+        min_ink: the smallest share of the canvas that must carry ink.
+
+    Returns:
+        float32 array (28, 28) in [0, 1], white digit on black.
+
+    Raises:
+        BlankDrawingError: the canvas is blank or nearly so.
+        ValueError: the array has a shape that is not an image.
+    """
+    ink = _ink(image)
+    if ink.max() < 0.1 or (ink > 0.25).mean() < min_ink:
+        raise BlankDrawingError(
+            "The canvas is blank (or holds only a dot): draw a digit first."
+        )
+    ink = np.where(ink > 0.1 * ink.max(), ink, 0.0) / ink.max()
+    rows, cols = np.nonzero(ink)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    box = _fit_box(crop, 20)
+    return _center_by_mass(box, 28)
+
+
+def _ink(image):
+    x = np.asarray(image)
+    if x.ndim == 3 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (3, 4)) or min(x.shape[:2]) < 2:
+        raise ValueError(
+            "Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). "
+            f"Received: shape={x.shape}."
+        )
+    x = x.astype("float32")
+    if x.size and np.nanmax(x) > 1.0:
+        x = x / 255.0
+    x = np.nan_to_num(x)
+    if x.ndim == 3 and x.shape[-1] == 4:
+        alpha = x[..., 3]
+        if alpha.min() < alpha.max():  # transparent background: alpha is the ink
+            return alpha
+        x = x[..., :3]
+    if x.ndim == 3:
+        x = x @ np.array([0.299, 0.587, 0.114], dtype="float32")
+    border = np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])
+    background = np.median(border)
+    return np.abs(x - background)
+
+
+def _fit_box(crop, size):
+    from PIL import Image
+
+    h, w = crop.shape
+    scale = size / max(h, w)
+    new = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resized = np.asarray(Image.fromarray(crop.astype("float32"), mode="F").resize(new, Image.LANCZOS))
+    return np.clip(resized, 0.0, 1.0)
+
+
+def _center_by_mass(box, size):
+    h, w = box.shape
+    total = box.sum()
+    rows, cols = np.indices(box.shape)
+    cy, cx = (rows * box).sum() / total, (cols * box).sum() / total
+    top = int(round(size / 2 - cy - 0.5))
+    left = int(round(size / 2 - cx - 0.5))
+    top, left = min(max(top, 0), size - h), min(max(left, 0), size - w)
+    out = np.zeros((size, size), dtype="float32")
+    out[top:top + h, left:left + w] = box
+    return out

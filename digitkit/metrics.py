@@ -1,0 +1,89 @@
+"""Grading generated digits with the judge CNN.
+
+`frechet_distance` is FID's formula on the judge's 128-wide ``features``
+layer instead of Inception's; `class_accuracy` is how often the judge reads
+the digit that was asked for. Every generator in the course is reported with
+these two numbers.
+"""
+
+import functools
+
+import numpy as np
+
+from digitkit.data import to_model_input
+
+
+@functools.lru_cache(maxsize=1)
+def default_judge():
+    """The shipped judge, loaded once per process."""
+    from digitkit.pretrained import load_pretrained
+
+    return load_pretrained("judge")
+
+
+def _judge(judge):
+    return default_judge() if judge is None else judge
+
+
+def judge_features(images, judge=None, batch_size=500):
+    """The judge's penultimate (``features``) activations, shape (N, 128)."""
+    import keras
+
+    judge = _judge(judge)
+    extractor = keras.Model(judge.inputs, judge.get_layer("features").output)
+    return np.asarray(extractor.predict(to_model_input(images), batch_size=batch_size, verbose=0), dtype="float64")
+
+
+def frechet_from_features(f1, f2):
+    """Fréchet distance between Gaussians fitted to two feature sets (N, D)."""
+    f1, f2 = np.asarray(f1, dtype="float64"), np.asarray(f2, dtype="float64")
+    if len(f1) < 2 or len(f2) < 2:
+        raise ValueError(f"Need at least 2 samples on each side. Received: {len(f1)} and {len(f2)}")
+    mu1, mu2 = f1.mean(axis=0), f2.mean(axis=0)
+    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    # tr(sqrt(s1 s2)) through symmetric matrices only: sqrt(s1) s2 sqrt(s1).
+    w, v = np.linalg.eigh(s1)
+    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    cross = np.linalg.eigvalsh(root1 @ s2 @ root1)
+    trace_root = np.sqrt(np.clip(cross, 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * trace_root)
+
+
+def frechet_distance(a, b, judge=None):
+    """Fréchet distance between two image sets, measured on the judge's features.
+
+    Near 0 for two samples of the same distribution, large for noise against
+    digits. Like FID it is biased upwards for small sets: compare numbers
+    computed on sets of the same size (the course uses 1,000 to 10,000).
+
+    Args:
+        a, b: images (N, 28, 28[, 1]), uint8 or float in [0, 1].
+        judge: a classifier with a ``features`` layer; the shipped judge by default.
+    """
+    return frechet_from_features(judge_features(a, judge), judge_features(b, judge))
+
+
+def judge_labels(images, judge=None):
+    """The digit the judge reads in each image, shape (N,)."""
+    judge = _judge(judge)
+    return np.asarray(judge.predict(to_model_input(images), batch_size=500, verbose=0)).argmax(axis=1)
+
+
+def class_accuracy(images, labels, judge=None):
+    """Share of images in which the judge reads the digit that was asked for."""
+    labels = np.asarray(labels).astype(int).reshape(-1)
+    if len(labels) != len(np.asarray(images)):
+        raise ValueError(f"Need one label per image. Received: {len(np.asarray(images))} images, {len(labels)} labels")
+    return float((judge_labels(images, judge) == labels).mean())
+
+
+def label_histogram(labels):
+    """Counts of each digit 0-9 among ``labels``."""
+    return np.bincount(np.asarray(labels).astype(int), minlength=10)[:10]
+
+
+def label_entropy(labels):
+    """Entropy in nats of the digits' histogram: ln(10) = 2.30 when all are equally common."""
+    counts = label_histogram(labels)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())

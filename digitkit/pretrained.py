@@ -1,0 +1,127 @@
+"""Shipped weights: a manifest with checksums, and `load_pretrained(name)`.
+
+``weights/manifest.json`` records, for every model, its file, sha256, the
+quality measured on it and the command that trained it.
+"""
+
+import datetime
+import hashlib
+import importlib
+import json
+import pathlib
+
+from digitkit._paths import project_dir
+
+# name -> (module, function that builds the untrained model or generator object)
+_BUILDERS = {
+    "dense": ("digitkit.classifier", "build_dense_classifier"),
+    "judge": ("digitkit.classifier", "build_judge"),
+}
+
+
+class CorruptWeightsError(ValueError):
+    """The weights file does not match the checksum in the manifest."""
+
+
+def weights_dir():
+    """The course's ``weights/`` folder."""
+    return project_dir() / "weights"
+
+
+def read_manifest(directory=None):
+    """The manifest as a dict ``name -> entry`` (empty if there is none yet)."""
+    path = pathlib.Path(directory or weights_dir()) / "manifest.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def sha256(path):
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def available():
+    """Names `load_pretrained` knows."""
+    return sorted(_BUILDERS)
+
+
+def build(name):
+    """An untrained model (or generator object) of the kind shipped as ``name``."""
+    if name not in _BUILDERS:
+        raise ValueError(f"Unknown pretrained model. Expected one of {available()}. Received: name={name!r}")
+    module, function = _BUILDERS[name]
+    return getattr(importlib.import_module(module), function)()
+
+
+def load_pretrained(name, directory=None):
+    """Load shipped weights after checking their sha256 against the manifest.
+
+    Args:
+        name: ``"dense"`` or ``"judge"`` (classifiers from (N, 28, 28, 1)
+            images in [0, 1] to 10 probabilities); see `available()`.
+        directory: where the weights and manifest are; defaults to ``weights/``.
+
+    Raises:
+        ValueError: unknown name.
+        FileNotFoundError: the manifest entry or the weights file is missing.
+        CorruptWeightsError: the file's checksum differs from the manifest's.
+    """
+    model = build(name)
+    directory = pathlib.Path(directory or weights_dir())
+    entry = read_manifest(directory).get(name)
+    if entry is None:
+        raise FileNotFoundError(f"{directory / 'manifest.json'} has no entry for {name!r}.")
+    path = directory / entry["file"]
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Weights file {path} is missing. Restore it (git checkout -- weights/) "
+            f"or retrain it: {entry['command']}"
+        )
+    actual = sha256(path)
+    if actual != entry["sha256"]:
+        raise CorruptWeightsError(
+            f"{path} is corrupt or was changed: its sha256 is {actual[:12]}..., the manifest "
+            f"expects {entry['sha256'][:12]}.... Restore it (git checkout -- weights/) "
+            f"or retrain it: {entry['command']}"
+        )
+    try:
+        model.load_weights(path)
+    except Exception as e:
+        raise CorruptWeightsError(f"{path} could not be loaded into {name!r} ({e}).") from e
+    if hasattr(model, "compile") and name in ("dense", "judge"):
+        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def save_pretrained(model, name, quality, command, directory=None):
+    """Save weights as ``<name>.weights.h5`` and record them in the manifest.
+
+    Args:
+        model: anything with ``save_weights(path)``.
+        quality: dict of measured numbers (e.g. ``{"test_accuracy": 0.985}``).
+        command: the shell command that reproduces the weights.
+        directory: defaults to the shipped ``weights/``; pass another folder
+            to keep the shipped weights untouched.
+
+    Returns:
+        The path written.
+    """
+    import keras
+
+    directory = pathlib.Path(directory or weights_dir())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.weights.h5"
+    model.save_weights(path)
+    manifest = read_manifest(directory)
+    manifest[name] = dict(
+        file=path.name, sha256=sha256(path), quality=quality, command=command,
+        keras=keras.__version__, backend=keras.backend.backend(),
+        date=datetime.date.today().isoformat(),
+    )
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return path

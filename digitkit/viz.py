@@ -1,0 +1,190 @@
+"""Figures and GIFs: every image grid and every training GIF of the course comes from here.
+
+Every plotting function returns a `matplotlib.figure.Figure`, which a notebook
+displays and a test inspects.
+"""
+
+import pathlib
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def _as_images(images):
+    x = np.asarray(images, dtype="float32")
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(f"Expected images of shape (N, H, W) or (N, H, W, 1). Received: shape={np.shape(images)}")
+    if x.size and x.max() > 1.0:
+        x = x / 255.0
+    return x
+
+
+def tile(images, ncols=10, pad=1):
+    """Tile images (N, H, W[, 1]) into one 2-D array, ``ncols`` per row, white-on-black."""
+    x = _as_images(images)
+    n, h, w = x.shape
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    out = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad), dtype="float32")
+    for i, image in enumerate(x):
+        r, c = divmod(i, ncols)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = image
+    return out
+
+
+def image_grid(images, titles=None, ncols=10, size=1.0, suptitle=None):
+    """A grid of digits, with an optional title above each.
+
+    Args:
+        images: (N, 28, 28) or (N, 28, 28, 1), uint8 or float in [0, 1].
+        titles: optional N strings.
+        ncols: images per row.
+        size: inches per image.
+        suptitle: a title over the whole grid.
+    """
+    x = _as_images(images)
+    ncols = max(1, min(ncols, len(x)))
+    nrows = max(1, -(-len(x) // ncols))
+    fig = Figure(figsize=(ncols * size, nrows * size * (1.25 if titles is not None else 1.0)))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(x):
+            ax.imshow(x[i], cmap="gray", vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def save_gif(frames, path, fps=4, hold_last=3, scale=3):
+    """Write a looping GIF.
+
+    Args:
+        frames: a sequence of 2-D images in [0, 1] (e.g. from `tile`) or of
+            uint8 RGB arrays.
+        path: where to write it; parent folders are created.
+        fps: frames per second.
+        hold_last: extra copies of the final frame, so the result stays on screen.
+        scale: nearest-neighbour upscaling of float frames (28 px digits are tiny).
+
+    Returns:
+        The path written.
+    """
+    import imageio.v2 as imageio
+
+    frames = list(frames)
+    if not frames:
+        raise ValueError("save_gif needs at least one frame. Received: frames=[]")
+    images = []
+    for frame in frames:
+        frame = np.asarray(frame)
+        if frame.dtype != np.uint8:
+            frame = (np.clip(frame, 0, 1) * 255).astype(np.uint8)
+            frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
+        images.append(frame)
+    images += [images[-1]] * hold_last
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imageio.mimsave(path, images, duration=1000 / fps, loop=0)
+    return path
+
+
+def show_gif(path):
+    """Display a GIF inline in a notebook."""
+    from IPython.display import Image
+
+    return Image(filename=str(path))
+
+
+def plot_history(history, keys=None, title=None):
+    """Learning curves: one panel per metric, training and validation together.
+
+    Args:
+        history: a `keras.callbacks.History` or its ``.history`` dict.
+        keys: the metrics to show (default: every key without ``val_``).
+    """
+    h = getattr(history, "history", history)
+    keys = keys or [k for k in h if not k.startswith("val_") and k != "learning_rate"]
+    fig = Figure(figsize=(4 * len(keys), 3))
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        epochs = np.arange(1, len(h[key]) + 1)
+        ax.plot(epochs, h[key], label="train")
+        if f"val_{key}" in h:
+            ax.plot(epochs, h[f"val_{key}"], label="test")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_probabilities(probabilities, ax=None):
+    """A bar chart of the 10 class probabilities, the winner highlighted."""
+    p = np.asarray(probabilities).reshape(-1)
+    if p.shape != (10,):
+        raise ValueError(f"Expected 10 probabilities. Received: shape={np.shape(probabilities)}")
+    fig = None
+    if ax is None:
+        fig = Figure(figsize=(4, 2.5))
+        ax = fig.subplots()
+    colors = ["tab:blue"] * 10
+    colors[int(p.argmax())] = "tab:orange"
+    ax.bar(range(10), p, color=colors)
+    ax.set_xticks(range(10))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("digit")
+    ax.set_ylabel("probability")
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure
+
+
+def plot_confusion(confusion, title="Confusion matrix"):
+    """A 10x10 confusion matrix (rows: true digit, columns: predicted), counts written in."""
+    cm = np.asarray(confusion)
+    fig = Figure(figsize=(5.5, 5))
+    ax = fig.subplots()
+    shown = cm.astype(float).copy()
+    np.fill_diagonal(shown, 0)  # colour the mistakes; the diagonal would swamp them
+    ax.imshow(shown, cmap="Reds")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
+                color="black" if i != j else "tab:green")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_first_layer(kernel, n=32, ncols=8):
+    """The first Dense layer's weights into each unit, as 28x28 pictures.
+
+    Args:
+        kernel: array (784, units): the weights of ``Dense(128)``.
+        n: how many units to show.
+    """
+    w = np.asarray(kernel)[:, :n].T.reshape(-1, 28, 28)
+    limit = np.abs(w).max()
+    nrows = -(-len(w) // ncols)
+    fig = Figure(figsize=(ncols * 0.9, nrows * 0.9))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, image in zip(axes.flat, w):
+        ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.suptitle("What each first-layer unit looks for (red: ink helps, blue: ink hurts)", fontsize=9)
+    fig.tight_layout()
+    return fig
