@@ -247,8 +247,8 @@ def _center_by_mass(box, size):
     total = box.sum()
     rows, cols = np.indices(box.shape)
     cy, cx = (rows * box).sum() / total, (cols * box).sum() / total
-    top = int(round(size / 2 - cy - 0.5))
-    left = int(round(size / 2 - cx - 0.5))
+    top = int(round(size / 2 - cy))  # MNIST puts the centre of mass at (14, 14)
+    left = int(round(size / 2 - cx))
     top, left = min(max(top, 0), size - h), min(max(left, 0), size - w)
     out = np.zeros((size, size), dtype="float32")
     out[top:top + h, left:left + w] = box

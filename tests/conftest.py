@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+import digitkit
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """MNIST as uint8 arrays: ((x_train, y_train), (x_test, y_test))."""
+    return digitkit.load_mnist()
+
+
+@pytest.fixture(scope="session")
+def test_digits(mnist):
+    """100 test images (float32 (100, 28, 28, 1)) and their labels."""
+    (_, _), (x, y) = mnist
+    return digitkit.to_model_input(x[:100]), y[:100]
+
+
+def upscale(image, factor=10):
+    """A 28x28 digit blown up to a canvas of (28*factor)^2 pixels."""
+    return np.kron(np.asarray(image, dtype="float32"), np.ones((factor, factor), dtype="float32"))

@@ -1,0 +1,152 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from digitkit import data
+from tests.conftest import upscale
+
+
+def test_load_mnist_has_the_exact_split(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train.shape == (60000, 28, 28) and x_train.dtype == np.uint8
+    assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,)
+    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert int(x_train.max()) == 255 and int(x_train.min()) == 0
+
+
+def test_load_mnist_normalize_gives_model_input():
+    (x_train, _), (x_test, _) = data.load_mnist(normalize=True)
+    assert x_train.shape == (60000, 28, 28, 1) and x_train.dtype == np.float32
+    assert 0.0 <= x_test.min() and x_test.max() == 1.0
+
+
+def test_load_mnist_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No MNIST file"):
+        data.load_mnist(tmp_path / "nope.npz")
+
+
+def test_load_mnist_corrupt_file(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    with pytest.raises(ValueError, match="corrupt"):
+        data.load_mnist(path)
+
+
+def test_load_mnist_wrong_contents(tmp_path):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3, np.uint8))
+    with pytest.raises(ValueError, match="missing keys"):
+        data.load_mnist(path)
+    np.savez(path, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3, np.uint8),
+             x_test=np.zeros((3, 28, 28), np.uint8), y_test=np.zeros(3, np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        data.load_mnist(path)
+
+
+def test_no_file_and_no_keras_copy_is_a_clear_error(monkeypatch):
+    import keras
+
+    def offline():
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(data, "_shipped_path", lambda: None)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(FileNotFoundError, match="data/mnist.npz"):
+        data.load_mnist()
+
+
+def test_to_model_input_shapes_and_errors():
+    assert data.to_model_input(np.zeros((28, 28), np.uint8)).shape == (1, 28, 28, 1)
+    assert data.to_model_input(np.full((2, 28, 28), 255, np.uint8)).max() == 1.0
+    with pytest.raises(ValueError, match="Received: shape=\\(32, 32\\)"):
+        data.to_model_input(np.zeros((32, 32)))
+    with pytest.raises(ValueError, match="\\[0, 1\\]"):
+        data.to_model_input(np.full((1, 28, 28), 7.0))
+
+
+def _write_kaggle(path, images, labels=None):
+    df = pd.DataFrame(images.reshape(len(images), -1), columns=[f"pixel{i}" for i in range(784)])
+    if labels is not None:
+        df.insert(0, "label", labels)
+    df.to_csv(path, index=False)
+
+
+def test_kaggle_csv_round_trip(tmp_path, mnist):
+    (x, y), _ = mnist
+    _write_kaggle(tmp_path / "train.csv", x[:5], y[:5])
+    _write_kaggle(tmp_path / "test.csv", x[5:8])
+    images, labels = data.load_kaggle_csv(tmp_path / "train.csv")
+    assert np.array_equal(images, x[:5]) and labels.tolist() == y[:5].tolist()
+    images, labels = data.load_kaggle_csv(tmp_path / "test.csv")
+    assert images.shape == (3, 28, 28) and labels is None
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda df: df.drop(columns=["pixel783"]), "784 pixel columns"),
+    (lambda df: df.assign(pixel5="ink"), "non-numeric"),
+    (lambda df: df.assign(pixel5=300), "0..255"),
+    (lambda df: df.assign(label=12), "labels must be integers 0..9"),
+    (lambda df: df.iloc[:0], "no rows"),
+])
+def test_kaggle_csv_rejects_malformed_files(tmp_path, mnist, mutate, message):
+    (x, y), _ = mnist
+    _write_kaggle(tmp_path / "good.csv", x[:3], y[:3])
+    mutate(pd.read_csv(tmp_path / "good.csv")).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match=message):
+        data.load_kaggle_csv(tmp_path / "bad.csv")
+
+
+def test_kaggle_csv_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        data.load_kaggle_csv(tmp_path / "train.csv")
+
+
+def test_prepare_drawing_reproduces_mnist_preprocessing(mnist):
+    _, (x, _) = mnist
+    for image in x[:20]:
+        canvas = 255 - upscale(image).astype(np.uint8)  # dark ink on white paper
+        out = data.prepare_drawing(canvas)
+        assert out.shape == (28, 28) and out.dtype == np.float32
+        assert np.corrcoef(out.ravel(), image.ravel())[0, 1] > 0.8
+        rows, cols = np.nonzero(out > 0.05)
+        assert np.ptp(rows) < 21 and np.ptp(cols) < 21  # fits the 20x20 box
+        r, c = np.indices(out.shape)
+        assert abs((r * out).sum() / out.sum() - 14) <= 1 and abs((c * out).sum() / out.sum() - 14) <= 1
+
+
+def test_prepare_drawing_accepts_rgba_canvas_with_transparent_background(mnist):
+    _, (x, _) = mnist
+    alpha = upscale(x[0]).astype(np.uint8)
+    rgba = np.zeros(alpha.shape + (4,), np.uint8)
+    rgba[..., 3] = alpha
+    out = data.prepare_drawing(rgba)
+    assert np.corrcoef(out.ravel(), x[0].ravel())[0, 1] > 0.8
+
+
+def test_prepare_drawing_moves_an_off_centre_digit_to_the_centre(mnist):
+    _, (x, _) = mnist
+    canvas = np.zeros((400, 400), np.float32)
+    canvas[10:290, 10:290] = upscale(x[1]) / 255  # in the top-left corner
+    out = data.prepare_drawing(canvas)
+    assert np.corrcoef(out.ravel(), x[1].ravel())[0, 1] > 0.8
+
+
+@pytest.mark.parametrize("canvas", [
+    np.zeros((280, 280)), np.full((280, 280, 3), 255, np.uint8), np.zeros((280, 280, 4), np.uint8),
+])
+def test_prepare_drawing_reports_a_blank_canvas(canvas):
+    with pytest.raises(data.BlankDrawingError, match="blank"):
+        data.prepare_drawing(canvas)
+
+
+def test_prepare_drawing_reports_a_single_dot():
+    canvas = np.zeros((280, 280), np.float32)
+    canvas[100:103, 100:103] = 1.0
+    with pytest.raises(data.BlankDrawingError):
+        data.prepare_drawing(canvas)
+
+
+@pytest.mark.parametrize("shape", [(280,), (280, 280, 2), (2, 280, 280, 1), (1, 1)])
+def test_prepare_drawing_rejects_shapes_that_are_not_images(shape):
+    with pytest.raises(ValueError, match="Received: shape"):
+        data.prepare_drawing(np.ones(shape))
