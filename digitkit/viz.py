@@ -71,7 +71,8 @@ def save_gif(frames, path, fps=4, hold_last=3, scale=3):
             uint8 RGB arrays.
         path: where to write it; parent folders are created.
         fps: frames per second.
-        hold_last: extra copies of the final frame, so the result stays on screen.
+        hold_last: the final frame stays this many frame-times longer, so the
+            result can be seen before the loop restarts.
         scale: nearest-neighbour upscaling of float frames (28 px digits are tiny).
 
     Returns:
@@ -89,10 +90,11 @@ def save_gif(frames, path, fps=4, hold_last=3, scale=3):
             frame = (np.clip(frame, 0, 1) * 255).astype(np.uint8)
             frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
         images.append(frame)
-    images += [images[-1]] * hold_last
+    durations = [1000 / fps] * len(images)
+    durations[-1] *= 1 + hold_last
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    imageio.mimsave(path, images, duration=1000 / fps, loop=0)
+    imageio.mimsave(path, images, duration=durations, loop=0)
     return path
 
 

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from digitkit import metrics
+
+
+def test_frechet_of_identical_gaussians_is_zero_and_grows_with_the_mean_gap():
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(5000, 8))
+    assert metrics.frechet_from_features(f, f) == pytest.approx(0.0, abs=1e-6)
+    # Same covariance, means 2 apart on every axis: FD = 8 * 2**2 = 32.
+    assert metrics.frechet_from_features(f, f + 2.0) == pytest.approx(32.0, rel=1e-6)
+
+
+def test_frechet_matches_the_closed_form_for_diagonal_gaussians():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(200000, 2)) * [1.0, 2.0]
+    b = rng.normal(size=(200000, 2)) * [3.0, 1.0]
+    # sum over axes of (s_a - s_b)^2 with standard deviations s.
+    assert metrics.frechet_from_features(a, b) == pytest.approx((1 - 3) ** 2 + (2 - 1) ** 2, rel=0.02)
+
+
+def test_frechet_needs_two_samples():
+    with pytest.raises(ValueError, match="at least 2"):
+        metrics.frechet_from_features(np.zeros((1, 4)), np.zeros((5, 4)))
+
+
+def test_frechet_distance_on_the_judge_separates_digits_from_noise(mnist):
+    (x, _), (xt, _) = mnist
+    same = metrics.frechet_distance(x[:1000], xt[:1000])
+    noise = metrics.frechet_distance(np.random.default_rng(0).uniform(size=(1000, 28, 28)), xt[:1000])
+    assert same < 5 and noise > 20 * max(same, 1)
+
+
+def test_class_accuracy_of_the_judge_on_real_digits(test_digits):
+    x, y = test_digits
+    assert metrics.class_accuracy(x, y) >= 0.97
+    assert metrics.class_accuracy(x, (y + 1) % 10) <= 0.03
+    with pytest.raises(ValueError, match="one label per image"):
+        metrics.class_accuracy(x, y[:5])
+
+
+def test_label_histogram_and_entropy():
+    assert metrics.label_histogram([0, 0, 9]).tolist() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert metrics.label_entropy(np.arange(10).repeat(5)) == pytest.approx(np.log(10))
+    assert metrics.label_entropy([4] * 30) == 0.0

@@ -1,0 +1,55 @@
+import json
+
+import numpy as np
+import pytest
+
+import digitkit
+from digitkit import classifier, pretrained
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = classifier.build_dense_classifier()
+    path = pretrained.save_pretrained(model, "dense", {"test_accuracy": 0.1}, "digitkit train classifier",
+                                      directory=tmp_path)
+    return model, path
+
+
+def test_round_trip_gives_identical_outputs(saved, test_digits):
+    model, path = saved
+    loaded = pretrained.load_pretrained("dense", directory=path.parent)
+    x, _ = test_digits
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    entry = json.loads((path.parent / "manifest.json").read_text())["dense"]
+    assert entry["sha256"] == pretrained.sha256(path) and entry["command"] == "digitkit train classifier"
+
+
+def test_a_changed_file_fails_the_checksum(saved):
+    _, path = saved
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.raises(pretrained.CorruptWeightsError, match="corrupt"):
+        pretrained.load_pretrained("dense", directory=path.parent)
+
+
+def test_a_missing_file_says_how_to_get_it_back(saved):
+    _, path = saved
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match="digitkit train classifier"):
+        pretrained.load_pretrained("dense", directory=path.parent)
+
+
+def test_unknown_names_are_rejected():
+    with pytest.raises(ValueError, match="Received: name='vae'"):
+        digitkit.load_pretrained("vae")
+
+
+@pytest.mark.parametrize("name, floor", [("dense", 0.983), ("judge", 0.994)])
+def test_shipped_classifiers_reach_their_accuracy(mnist, name, floor):
+    _, (x_test, y_test) = mnist
+    model = digitkit.load_pretrained(name)
+    accuracy = classifier.evaluate_classifier(model, x_test, y_test)["accuracy"]
+    assert accuracy >= floor
+    recorded = pretrained.read_manifest()[name]["quality"]["test_accuracy"]
+    assert accuracy == pytest.approx(recorded, abs=5e-4)

@@ -1,0 +1,59 @@
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from digitkit import viz
+
+
+def test_tile_places_images_in_rows():
+    images = np.stack([np.full((28, 28), i / 20) for i in range(12)])
+    out = viz.tile(images, ncols=5, pad=1)
+    assert out.shape == (3 * 29 + 1, 5 * 29 + 1)
+    assert out[1 + 29 + 5, 1 + 2 * 29 + 5] == pytest.approx(0.35)  # row 1, column 2 is image 7
+
+
+def test_image_grid_returns_a_titled_figure():
+    fig = viz.image_grid(np.zeros((6, 28, 28, 1)), titles=list("abcdef"), ncols=3)
+    assert isinstance(fig, Figure)
+    assert [ax.get_title() for ax in fig.axes] == list("abcdef")
+
+
+def test_image_grid_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match="Received: shape"):
+        viz.image_grid(np.zeros((2, 3, 28, 28, 1)))
+
+
+def test_save_gif_loops_with_the_right_frame_count(tmp_path):
+    frames = [np.full((10, 10), i / 4) for i in range(5)]
+    path = viz.save_gif(frames, tmp_path / "sub" / "run.gif", hold_last=2, scale=2)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 5
+        assert gif.info.get("loop") == 0
+        durations = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            durations.append(gif.info["duration"])
+    assert durations[-1] == 3 * durations[0]
+    assert iio.imread(path, index=0).shape[:2] == (20, 20)
+    with pytest.raises(ValueError, match="at least one frame"):
+        viz.save_gif([], tmp_path / "empty.gif")
+
+
+def test_probability_chart_highlights_the_winner():
+    p = np.full(10, 0.02)
+    p[7] = 0.82
+    fig = viz.plot_probabilities(p)
+    bars = fig.axes[0].patches
+    assert len(bars) == 10 and bars[7].get_height() == pytest.approx(0.82)
+    assert bars[7].get_facecolor() != bars[0].get_facecolor()
+    with pytest.raises(ValueError, match="10 probabilities"):
+        viz.plot_probabilities(np.ones(3))
+
+
+def test_history_confusion_and_first_layer_figures():
+    fig = viz.plot_history({"loss": [2, 1], "val_loss": [2.5, 1.5], "accuracy": [0.5, 0.7]})
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    assert isinstance(viz.plot_confusion(np.eye(10, dtype=int) * 5), Figure)
+    assert len(viz.plot_first_layer(np.zeros((784, 128)), n=16, ncols=8).axes) == 16
