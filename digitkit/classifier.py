@@ -122,19 +122,25 @@ def build_judge(name="judge"):
     )
 
 
-BUILDERS = {"dense": build_dense_classifier, "judge": build_judge}
+def build_plain_dense_classifier():
+    """The same dense model without dropout: the earlier project's plain baseline."""
+    return build_dense_classifier(dropout=0.0, name="dense_plain")
+
+
+BUILDERS = {"dense": build_dense_classifier, "dense_plain": build_plain_dense_classifier, "judge": build_judge}
 
 # The recipes that trained the shipped weights (`digitkit train classifier`).
 RECIPES = {
-    "dense": dict(epochs=40, batch_size=128, learning_rate=2e-3, augment=dict(rotation=0.04, shift=0.08, zoom=0.1)),
-    "judge": dict(epochs=10, batch_size=128, learning_rate=2e-3, augment=dict(rotation=0.03, shift=0.08, zoom=0.08)),
+    "dense": dict(epochs=40, learning_rate=2e-3, augment=dict(rotation=0.04, shift=0.08, zoom=0.1)),
+    "dense_plain": dict(epochs=10, learning_rate=1e-3, augment=None, schedule="constant"),
+    "judge": dict(epochs=10, learning_rate=2e-3, augment=dict(rotation=0.03, shift=0.08, zoom=0.08)),
 }
 
 
 def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
-                     batch_size=128, learning_rate=1e-3, augment=None, seed=0,
-                     verbose="auto", callbacks=None):
-    """Train a classifier with Adam, a cosine learning-rate decay and augmentation.
+                     batch_size=128, learning_rate=1e-3, augment=None, schedule="cosine",
+                     seed=0, verbose="auto", callbacks=None):
+    """Train a classifier with Adam, optionally with cosine decay and augmentation.
 
     Args:
         model: a model from `build_dense_classifier` or `build_judge`.
@@ -142,19 +148,23 @@ def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
         validation_data: optional ``(x, y)`` evaluated after every epoch.
         epochs, batch_size, learning_rate: the usual.
         augment: keyword arguments of `build_augmenter`, or None for no augmentation.
+        schedule: ``"cosine"`` (decay to 0 over the run) or ``"constant"``.
         seed: seeds the weights, the shuffling and the augmentation.
         callbacks: extra Keras callbacks.
 
     Returns:
         The `keras.callbacks.History` of the run; ``model`` itself is trained.
     """
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule must be 'cosine' or 'constant'. Received: schedule={schedule!r}")
     keras.utils.set_random_seed(seed)
-    steps = epochs * math.ceil(len(x_train) / batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
+    if schedule == "cosine":
+        steps = epochs * math.ceil(len(x_train) / batch_size)
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
     trainer = model
     if augment is not None:
         trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed=seed, **augment), model])
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate),
                     loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = trainer.fit(x_train, y_train, validation_data=validation_data, epochs=epochs,
                           batch_size=batch_size, verbose=verbose, callbacks=callbacks)

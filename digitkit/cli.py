@@ -2,6 +2,8 @@
 
     digitkit lab                         open JupyterLab on notebooks/
     digitkit train classifier [--model dense|judge|all]
+    digitkit train gan [--epochs N] [--lab]
+    digitkit train cgan [--epochs N] [--reference]
     digitkit evaluate classifier [--model dense] [--png confusion.png]
     digitkit predict IMAGE [--model dense]
 """
@@ -15,7 +17,7 @@ def _train_classifier(args):
     from digitkit import classifier, data, pretrained
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist(normalize=True)
-    names = ["judge", "dense"] if args.model == "all" else [args.model]
+    names = ["judge", "dense", "dense_plain"] if args.model == "all" else [args.model]
     for name in names:
         recipe = dict(classifier.RECIPES[name])
         if args.epochs:
@@ -33,6 +35,25 @@ def _train_classifier(args):
             model, name, dict(test_accuracy=round(accuracy, 4), train_minutes=round(minutes, 1)),
             command, directory=args.out)
         print(f"{name}: test accuracy {accuracy:.4f} after {minutes:.1f} min -> {path}")
+
+
+def _train_gan(args):
+    from digitkit import gan
+
+    if args.lab:
+        gan.record_lab_runs(verbose=1)
+    model, quality = gan.train_pretrained_gan(epochs=args.epochs, seed=args.seed, out=args.out)
+    print(f"gan: {quality}")
+
+
+def _train_cgan(args):
+    from digitkit import cgan
+
+    if args.reference:
+        print(f"keras.io reference: {cgan.train_reference(epochs=args.epochs, verbose=1)}")
+        return
+    model, quality = cgan.train_pretrained_cgan(epochs=args.epochs, seed=args.seed, out=args.out)
+    print(f"cgan: {quality}")
 
 
 def _evaluate_classifier(args):
@@ -86,16 +107,30 @@ def make_parser():
     train = sub.add_parser("train", help="train a model and record it in weights/manifest.json")
     train_sub = train.add_subparsers(dest="what", required=True)
     p = train_sub.add_parser("classifier")
-    p.add_argument("--model", choices=["dense", "judge", "all"], default="all")
+    p.add_argument("--model", choices=["dense", "dense_plain", "judge", "all"], default="all")
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_classifier)
 
+    p = train_sub.add_parser("gan", help="the healthy dense GAN of notebook 02")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")
+    p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
+    p.set_defaults(func=_train_gan)
+    p = train_sub.add_parser("cgan", help="the conditional GAN of notebook 03")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reference", action="store_true",
+                   help="train the keras.io Conditional GAN reference instead and print its quality")
+    p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
+    p.set_defaults(func=_train_cgan)
+
     evaluate = sub.add_parser("evaluate", help="measure a pretrained model")
     eval_sub = evaluate.add_subparsers(dest="what", required=True)
     p = eval_sub.add_parser("classifier")
-    p.add_argument("--model", choices=["dense", "judge"], default="dense")
+    p.add_argument("--model", choices=["dense", "dense_plain", "judge"], default="dense")
     p.add_argument("--png", default="confusion.png", help="where to write the confusion matrix")
     p.set_defaults(func=_evaluate_classifier)
 

@@ -122,6 +122,22 @@ def to_model_input(images):
     return np.clip(x, 0.0, 1.0)
 
 
+def to_kaggle_csv(path, images, labels=None):
+    """Write images (N, 28, 28) uint8, and labels if given, in the Kaggle CSV layout.
+
+    Returns:
+        The pandas DataFrame that was written.
+    """
+    import pandas as pd
+
+    images = np.asarray(images)
+    frame = pd.DataFrame(images.reshape(len(images), -1), columns=[f"pixel{i}" for i in range(784)])
+    if labels is not None:
+        frame.insert(0, "label", np.asarray(labels).astype(int))
+    frame.to_csv(path, index=False)
+    return frame
+
+
 def load_kaggle_csv(path):
     """Read the Kaggle "digit-recognizer" CSV layout.
 

@@ -15,7 +15,10 @@ from digitkit._paths import project_dir
 # name -> (module, function that builds the untrained model or generator object)
 _BUILDERS = {
     "dense": ("digitkit.classifier", "build_dense_classifier"),
+    "dense_plain": ("digitkit.classifier", "build_plain_dense_classifier"),
     "judge": ("digitkit.classifier", "build_judge"),
+    "gan": ("digitkit.gan", "build_pretrained_gan"),
+    "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
 }
 
 
@@ -93,7 +96,7 @@ def load_pretrained(name, directory=None):
         model.load_weights(path)
     except Exception as e:
         raise CorruptWeightsError(f"{path} could not be loaded into {name!r} ({e}).") from e
-    if hasattr(model, "compile") and name in ("dense", "judge"):
+    if hasattr(model, "compile") and name in ("dense", "dense_plain", "judge"):
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

@@ -64,17 +64,10 @@ def test_to_model_input_shapes_and_errors():
         data.to_model_input(np.full((1, 28, 28), 7.0))
 
 
-def _write_kaggle(path, images, labels=None):
-    df = pd.DataFrame(images.reshape(len(images), -1), columns=[f"pixel{i}" for i in range(784)])
-    if labels is not None:
-        df.insert(0, "label", labels)
-    df.to_csv(path, index=False)
-
-
 def test_kaggle_csv_round_trip(tmp_path, mnist):
     (x, y), _ = mnist
-    _write_kaggle(tmp_path / "train.csv", x[:5], y[:5])
-    _write_kaggle(tmp_path / "test.csv", x[5:8])
+    data.to_kaggle_csv(tmp_path / "train.csv", x[:5], y[:5])
+    data.to_kaggle_csv(tmp_path / "test.csv", x[5:8])
     images, labels = data.load_kaggle_csv(tmp_path / "train.csv")
     assert np.array_equal(images, x[:5]) and labels.tolist() == y[:5].tolist()
     images, labels = data.load_kaggle_csv(tmp_path / "test.csv")
@@ -90,7 +83,7 @@ def test_kaggle_csv_round_trip(tmp_path, mnist):
 ])
 def test_kaggle_csv_rejects_malformed_files(tmp_path, mnist, mutate, message):
     (x, y), _ = mnist
-    _write_kaggle(tmp_path / "good.csv", x[:3], y[:3])
+    data.to_kaggle_csv(tmp_path / "good.csv", x[:3], y[:3])
     mutate(pd.read_csv(tmp_path / "good.csv")).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(ValueError, match=message):
         data.load_kaggle_csv(tmp_path / "bad.csv")
