@@ -40,13 +40,17 @@ def image_grid(images, titles=None, ncols=10, size=1.0, suptitle=None):
     """A grid of digits, with an optional title above each.
 
     Args:
-        images: (N, 28, 28) or (N, 28, 28, 1), uint8 or float in [0, 1].
+        images: (N, 28, 28) or (N, 28, 28, 1), uint8 or float in [0, 1];
+            or a list of 2-D images of different sizes.
         titles: optional N strings.
         ncols: images per row.
         size: inches per image.
         suptitle: a title over the whole grid.
     """
-    x = _as_images(images)
+    if isinstance(images, (list, tuple)) and len({np.shape(i) for i in images}) > 1:
+        x = [_as_images(image)[0] for image in images]
+    else:
+        x = _as_images(images)
     ncols = max(1, min(ncols, len(x)))
     nrows = max(1, -(-len(x) // ncols))
     fig = Figure(figsize=(ncols * size, nrows * size * (1.25 if titles is not None else 1.0)))

@@ -20,6 +20,11 @@ def test_image_grid_returns_a_titled_figure():
     assert [ax.get_title() for ax in fig.axes] == list("abcdef")
 
 
+def test_image_grid_shows_images_of_different_sizes_side_by_side():
+    fig = viz.image_grid([np.zeros((300, 300), np.uint8), np.ones((28, 28))], ncols=2)
+    assert [ax.images[0].get_array().shape for ax in fig.axes] == [(300, 300), (28, 28)]
+
+
 def test_image_grid_rejects_a_wrong_shape():
     with pytest.raises(ValueError, match="Received: shape"):
         viz.image_grid(np.zeros((2, 3, 28, 28, 1)))
