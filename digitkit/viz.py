@@ -194,3 +194,31 @@ def plot_first_layer(kernel, n=32, ncols=8):
     fig.suptitle("What each first-layer unit looks for (red: ink helps, blue: ink hurts)", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def progress_bar(epochs, description="training"):
+    """A Keras callback that shows an ipywidgets progress bar, one tick per epoch.
+
+    The label under the bar shows the latest epoch's metrics. Pass it to
+    ``fit(..., callbacks=[progress_bar(epochs)], verbose=0)``.
+    """
+    import ipywidgets
+    import keras
+    from IPython.display import display
+
+    class ProgressBar(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.bar = ipywidgets.IntProgress(value=0, min=0, max=epochs, description=description)
+            self.label = ipywidgets.Label()
+            self.widget = ipywidgets.VBox([self.bar, self.label])
+
+        def on_train_begin(self, logs=None):
+            display(self.widget)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.bar.value = epoch + 1
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items() if k != "learning_rate")
+            self.label.value = f"epoch {epoch + 1}/{epochs}: {shown}"
+
+    return ProgressBar()

@@ -62,3 +62,11 @@ def test_history_confusion_and_first_layer_figures():
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
     assert isinstance(viz.plot_confusion(np.eye(10, dtype=int) * 5), Figure)
     assert len(viz.plot_first_layer(np.zeros((784, 128)), n=16, ncols=8).axes) == 16
+
+
+def test_progress_bar_ticks_once_per_epoch():
+    callback = viz.progress_bar(3)
+    callback.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.9})
+    callback.on_epoch_end(1, {"loss": 0.25})
+    assert callback.bar.value == 2 and callback.bar.max == 3
+    assert callback.label.value == "epoch 2/3: loss 0.2500"
