@@ -2,6 +2,7 @@
 
     digitkit lab                         open JupyterLab on notebooks/
     digitkit train classifier [--model dense|judge|all]
+    digitkit train ddim [--epochs 5] [--eval-per-digit 100]
     digitkit train gan [--epochs N] [--lab]
     digitkit train cgan [--epochs N] [--reference]
     digitkit evaluate classifier [--model dense] [--png confusion.png]
@@ -54,6 +55,35 @@ def _train_cgan(args):
         return
     model, quality = cgan.train_pretrained_cgan(epochs=args.epochs, seed=args.seed, out=args.out)
     print(f"cgan: {quality}")
+
+
+def _train_ddim(args):
+    from digitkit import data, diffusion, pretrained
+    from digitkit._paths import project_dir
+
+    (x_train, y_train), _ = data.load_mnist(normalize=True)
+    recipe = dict(diffusion.RECIPE)
+    for key in ("epochs", "batch_size", "learning_rate"):
+        if getattr(args, key) is not None:
+            recipe[key] = getattr(args, key)
+    model = diffusion.build_ddim(seed=args.seed)
+    runs = project_dir() / "runs"
+    runs.mkdir(exist_ok=True)
+    gif = args.gif or project_dir() / "assets" / "training" / "ddim.gif"
+    frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5")
+    start = time.time()
+    diffusion.train_ddim(model, x_train, y_train, seed=args.seed, callbacks=[frames], verbose=2, **recipe)
+    minutes = (time.time() - start) / 60
+    quality = dict(train_minutes=round(minutes, 1), epochs=recipe["epochs"], trained_on=diffusion.device_note())
+    if args.eval_per_digit:
+        for row in diffusion.evaluate_ddim(model, steps=(20,), per_digit=args.eval_per_digit):
+            quality.update(judge_accuracy_20_steps=round(row["accuracy"], 4),
+                           frechet_20_steps=round(row["frechet"], 2), eval_samples=10 * args.eval_per_digit)
+    command = f"digitkit train ddim --seed {args.seed}" + "".join(
+        f" --{k.replace('_', '-')} {getattr(args, k)}" for k in ("epochs", "batch_size", "learning_rate")
+        if getattr(args, k) is not None)
+    path = pretrained.save_pretrained(model, "ddim", quality, command, directory=args.out)
+    print(f"ddim: {quality} -> {path}")
 
 
 def _evaluate_classifier(args):
@@ -126,6 +156,17 @@ def make_parser():
                    help="train the keras.io Conditional GAN reference instead and print its quality")
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_cgan)
+
+    p = train_sub.add_parser("ddim", help="the class-conditional diffusion model (CPU: about 40 min)")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--learning-rate", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-per-digit", type=int, default=100,
+                   help="judge samples per digit after training (0: skip; needs weights/judge)")
+    p.add_argument("--gif", default=None, help="training GIF, one frame per epoch (default: assets/training/ddim.gif)")
+    p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
+    p.set_defaults(func=_train_ddim)
 
     evaluate = sub.add_parser("evaluate", help="measure a pretrained model")
     eval_sub = evaluate.add_subparsers(dest="what", required=True)

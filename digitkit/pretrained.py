@@ -19,6 +19,7 @@ _BUILDERS = {
     "judge": ("digitkit.classifier", "build_judge"),
     "gan": ("digitkit.gan", "build_pretrained_gan"),
     "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
+    "ddim": ("digitkit.diffusion", "build_ddim"),
 }
 
 
