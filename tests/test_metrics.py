@@ -29,7 +29,8 @@ def test_frechet_distance_on_the_judge_separates_digits_from_noise(mnist):
     (x, _), (xt, _) = mnist
     same = metrics.frechet_distance(x[:1000], xt[:1000])
     noise = metrics.frechet_distance(np.random.default_rng(0).uniform(size=(1000, 28, 28)), xt[:1000])
-    assert same < 5 and noise > 20 * max(same, 1)
+    # Features have a total variance near 1,750: real vs real is tiny, noise is thousands.
+    assert same < 30 and noise > 100 * same
 
 
 def test_class_accuracy_of_the_judge_on_real_digits(test_digits):
