@@ -360,7 +360,9 @@ class DiffusionModel(keras.Model):
                                                labels[j:j + batch_size], guidance)
                                 for j in range(0, len(labels), batch_size)])
             x0 = np.clip(np.sqrt(ab) * x - np.sqrt(1 - ab) * v, -1.0, 1.0)
-            eps = np.sqrt(1 - ab) * x + np.sqrt(ab) * v
+            # The noise that goes with the *clipped* x0: guidance pushes x0 beyond [-1, 1],
+            # and the unclipped noise would then lead to an x_t unlike any seen in training.
+            eps = (x - np.sqrt(ab) * x0) / np.sqrt(1 - ab)
             sigma = eta * np.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
             x = np.sqrt(ab_prev) * x0 + np.sqrt(max(1 - ab_prev - sigma ** 2, 0.0)) * eps
             if sigma > 0:
@@ -464,10 +466,10 @@ class SampleGrid(keras.callbacks.Callback):
         self.frames.append(self.model.sample(self.digits, steps=self.steps, guidance=self.guidance,
                                              seed=self.seed))
         self.epochs.append(epoch + 1)
-        if self.gif_path:  # rewritten every time, so an interrupted run still leaves a GIF
-            save_gif([tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
         if self.weights_path:
             self.model.save_weights(self.weights_path)
+        if self.gif_path and len(self.frames) > 1:  # rewritten each time: an interrupted run still leaves a GIF
+            save_gif([tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
 
 
 def trajectory_frames(trajectory, index=0):
@@ -511,13 +513,15 @@ def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=2.0, eta
 
         reference = load_mnist(normalize=True)[1][0]
     labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
+    reference_features = metrics.judge_features(reference, judge)  # once, not once per step count
     rows = []
     for n in steps:
         start = time.perf_counter()
         images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed)
         seconds = time.perf_counter() - start
         rows.append(dict(steps=int(n), accuracy=metrics.class_accuracy(images, labels, judge=judge),
-                         frechet=metrics.frechet_distance(images, reference, judge=judge),
+                         frechet=metrics.frechet_from_features(metrics.judge_features(images, judge),
+                                                               reference_features),
                          seconds_per_100=seconds * 100 / len(labels)))
     return rows
 
