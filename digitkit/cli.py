@@ -3,7 +3,7 @@
     digitkit lab                         open JupyterLab on notebooks/
     digitkit train classifier [--model dense|judge|all]
     digitkit train ddim [--epochs 5] [--eval-per-digit 100]
-    digitkit train gan [--epochs N] [--lab]
+    digitkit train gan [--epochs N] [--lab] [--resume]
     digitkit train cgan [--epochs N] [--reference]
     digitkit evaluate classifier [--model dense] [--png confusion.png]
     digitkit predict IMAGE [--model dense]
@@ -43,7 +43,8 @@ def _train_gan(args):
 
     if args.lab:
         gan.record_lab_runs(verbose=1)
-    model, quality = gan.train_pretrained_gan(epochs=args.epochs, seed=args.seed, out=args.out)
+    model, quality = gan.train_pretrained_gan(epochs=args.epochs, seed=args.seed, out=args.out,
+                                              resume=args.resume)
     print(f"gan: {quality}")
 
 
@@ -147,6 +148,7 @@ def make_parser():
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")
+    p.add_argument("--resume", action="store_true", help="continue training the weights in --out")
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_gan)
     p = train_sub.add_parser("cgan", help="the conditional GAN of notebook 03")
