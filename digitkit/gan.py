@@ -590,7 +590,14 @@ def load_runs(path=None):
 
 def recorded_samples(run):
     """The 16 final samples stored with a recorded lab run, float (16, 28, 28) in [0, 1]."""
-    return np.asarray(run["samples"], dtype="float32").reshape(-1, 28, 28) / 255.0
+    pixels = [np.frombuffer(bytes.fromhex(h), dtype=np.uint8) for h in run["samples_hex"]]
+    return np.stack(pixels).reshape(-1, 28, 28).astype("float32") / 255.0
+
+
+def _write_runs(runs, path):
+    # One run per line: small diffs in git, and the file stays readable.
+    lines = [f"{json.dumps(name)}: {json.dumps(run)}" for name, run in runs.items()]
+    path.write_text("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def save_run(name, knobs, history, path=None, **extra):
@@ -600,7 +607,7 @@ def save_run(name, knobs, history, path=None, **extra):
     runs[name] = dict(knobs=knobs, history={k: [round(float(x), 5) for x in v] for k, v in history.items()},
                       **extra)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(runs, indent=1) + "\n")
+    _write_runs(runs, path)
     return path
 
 
@@ -674,7 +681,8 @@ def record_lab_runs(names=None, path=None, verbose=0, defer=False, **size):
         labels = metrics.judge_labels(samples)
         save_run(name, LAB_RUNS[name], history, path=path, size=size, minutes=round((time.time() - start) / 60, 2),
                  final_histogram=metrics.label_histogram(labels).tolist(),
-                 samples=np.round(samples[:16] * 255).astype(int).tolist())
+                 samples_hex=[bytes(np.round(image * 255).astype(np.uint8).reshape(-1)).hex()
+                              for image in samples[:16]])
         out[name] = history
     return out
 
