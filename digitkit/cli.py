@@ -2,9 +2,9 @@
 
     digitkit lab                         open JupyterLab on notebooks/
     digitkit train classifier [--model dense|judge|all]
-    digitkit train ddim [--epochs 5] [--eval-per-digit 100]
+    digitkit train ddim [--epochs 4] [--eval-per-digit 100]
     digitkit train gan [--epochs N] [--lab] [--resume]
-    digitkit train cgan [--epochs N] [--reference]
+    digitkit train cgan [--epochs N] [--reference] [--resume]
     digitkit evaluate classifier [--model dense] [--png confusion.png]
     digitkit predict IMAGE [--model dense]
 """
@@ -54,7 +54,8 @@ def _train_cgan(args):
     if args.reference:
         print(f"keras.io reference: {cgan.train_reference(epochs=args.epochs, verbose=1)}")
         return
-    model, quality = cgan.train_pretrained_cgan(epochs=args.epochs, seed=args.seed, out=args.out)
+    model, quality = cgan.train_pretrained_cgan(epochs=args.epochs, seed=args.seed, out=args.out,
+                                                resume=args.resume)
     print(f"cgan: {quality}")
 
 
@@ -156,6 +157,7 @@ def make_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reference", action="store_true",
                    help="train the keras.io Conditional GAN reference instead and print its quality")
+    p.add_argument("--resume", action="store_true", help="continue training the weights in --out")
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_cgan)
 

@@ -1,0 +1,99 @@
+import keras
+import numpy as np
+import pytest
+
+from digitkit import cgan, gan, metrics, pretrained
+
+
+@pytest.fixture(scope="module")
+def model():
+    return cgan.make_cgan(latent_dim=8, seed=0)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    if "cgan" not in pretrained.read_manifest():
+        pytest.fail("weights/manifest.json has no 'cgan' entry: run `digitkit train cgan`.")
+    return pretrained.load_pretrained("cgan")
+
+
+def test_is_a_gan_and_reuses_its_train_step():
+    assert issubclass(cgan.ConditionalGAN, gan.GAN)
+    assert "train_step" not in vars(cgan.ConditionalGAN)
+
+
+def test_builders_shapes():
+    g = cgan.build_conditional_generator(latent_dim=5)
+    d = cgan.build_conditional_discriminator()
+    labels = cgan.ConditionalGAN.one_hot([1, 2, 3])
+    images = g([np.zeros((3, 5), "float32"), labels])
+    assert tuple(images.shape) == (3, 28, 28, 1)
+    assert tuple(d([images, keras.ops.convert_to_tensor(labels)]).shape) == (3, 1)
+
+
+def test_generate_string_list_and_seed(model):
+    a = model.generate("646775", seed=5)
+    assert a.shape == (6, 28, 28) and a.dtype == np.float32
+    assert 0.0 <= a.min() and a.max() <= 1.0
+    np.testing.assert_array_equal(a, model.generate([6, 4, 6, 7, 7, 5], seed=5))
+    assert not np.array_equal(a, model.generate("646775", seed=6))
+
+
+@pytest.mark.parametrize("bad", ["12a", "", "  ", "1 2", [], [1, 10], [-1], ["1"], None])
+def test_bad_digits_raise_clear_errors(model, bad):
+    with pytest.raises(ValueError, match="Received: digits="):
+        model.generate(bad)
+
+
+def test_mixing_weights_zero_and_one_are_the_pure_digits(model):
+    np.testing.assert_allclose(model.generate_mixed(3, 8, 0.0, seed=2)[0], model.generate("3", seed=2)[0], atol=1e-6)
+    np.testing.assert_allclose(model.generate_mixed(3, 8, 1.0, seed=2)[0], model.generate("8", seed=2)[0], atol=1e-6)
+    strip = model.generate_mixed(3, 8, 5, seed=2)
+    assert strip.shape == (5, 28, 28)
+    np.testing.assert_allclose(strip[-1], model.generate("8", seed=2)[0], atol=1e-6)
+    with pytest.raises(ValueError, match="weight_or_steps"):
+        model.generate_mixed(3, 8, 1.5)
+    with pytest.raises(ValueError, match="weight_or_steps"):
+        model.generate_mixed(3, 8, 1)
+
+
+def test_visualize_one_panel_per_generator_stage(model):
+    maps = model.feature_maps(4, seed=0)
+    assert [m.shape[:2] for m in maps.values()] == [(7, 7), (14, 14), (28, 28)]
+    assert len(model.visualize(4, seed=0).axes) == len(maps)
+    reference = cgan.make_reference_cgan()
+    assert len(reference.visualize(4).axes) == 4
+
+
+def test_one_fit_step_changes_both_networks(model):
+    m = cgan.make_cgan(latent_dim=8, seed=1)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (16, 28, 28, 1)).astype("float32")
+    y = rng.integers(0, 10, 16)
+    g0 = [np.array(w) for w in m.generator.trainable_weights]
+    d0 = [np.array(w) for w in m.discriminator.trainable_weights]
+    m.compile()
+    history = m.fit(x, y, batch_size=16, epochs=1, verbose=0).history
+    assert all(not np.array_equal(a, np.array(b)) for a, b in zip(d0, m.discriminator.trainable_weights))
+    assert any(not np.array_equal(a, np.array(b)) for a, b in zip(g0, m.generator.trainable_weights))
+    assert np.isfinite(history["g_grad_norm"][0])
+
+
+def test_advanced_app_methods(model):
+    app = cgan.AdvancedApp(model)
+    assert len(app.generate("123", seed=0).axes) == 3
+    assert len(app.mix(1, 7, 0.3).axes) == 3
+    assert len(app.visualize(2).axes) == 3
+
+
+def test_interpolation_gif(model, tmp_path):
+    path = cgan.interpolation_gif(model, tmp_path / "mix.gif", digits="012", steps=4)
+    assert path.stat().st_size > 0
+
+
+def test_pretrained_conditioning_works(shipped):
+    digits = np.arange(50) % 10
+    images = shipped.generate(list(digits), seed=7)
+    assert images.shape == (50, 28, 28) and 0.0 <= images.min() and images.max() <= 1.0
+    assert metrics.class_accuracy(images, digits) > 0.9
+    np.testing.assert_array_equal(images, shipped.generate(list(digits), seed=7))
