@@ -32,6 +32,10 @@ import numpy as np
 from keras import layers, ops
 
 IMAGE_SIZE = 28
+# The default guidance scale: measured on the shipped model at 20 steps (1,000 samples),
+# w = 0 gives 91% judge accuracy and Fréchet distance 75, w = 0.5: 98.6% and 17,
+# w = 0.7: 99.4% and 21, w = 1: 99.7% and 35, w = 2: 100% and 86 (legible but all alike).
+GUIDANCE = 0.7
 
 
 def cosine_alpha_bar(timesteps=500, offset=0.008, max_beta=0.999):
@@ -314,7 +318,7 @@ class DiffusionModel(keras.Model):
             raise ValueError(f"steps must be an integer from 1 to {self.timesteps}. Received: steps={steps!r}")
         return np.unique(np.round(np.linspace(0, self.timesteps - 1, int(steps))).astype("int64"))[::-1]
 
-    def sample(self, digits, steps=20, guidance=2.0, eta=0.0, seed=0, return_trajectory=False,
+    def sample(self, digits, steps=20, guidance=GUIDANCE, eta=0.0, seed=0, return_trajectory=False,
                batch_size=500):
         """Draw digits with DDIM and classifier-free guidance.
 
@@ -323,7 +327,7 @@ class DiffusionModel(keras.Model):
             steps: number of denoising steps (1 to ``timesteps``); 20 is plenty.
             guidance: guidance scale w >= 0: the prediction is
                 ``cond + w * (cond - uncond)``; 0 is the plain conditional model,
-                larger gives more typical, less varied digits.
+                larger gives more legible, less varied digits (see ``GUIDANCE``).
             eta: 0 is deterministic DDIM, 1 adds as much fresh noise per step as DDPM.
             seed: seed of the starting noise (and of eta's noise); the same seed
                 gives the same pixels. The noise comes from NumPy, so it is the
@@ -451,7 +455,7 @@ class SampleGrid(keras.callbacks.Callback):
         frames: list of (N, 28, 28) arrays, one per frame; ``epochs`` the epoch of each.
     """
 
-    def __init__(self, digits="01234567890123456789", steps=20, guidance=2.0, seed=0, every=1,
+    def __init__(self, digits="01234567890123456789", steps=20, guidance=GUIDANCE, seed=0, every=1,
                  gif_path=None, weights_path=None):
         super().__init__()
         self.digits, self.steps, self.guidance, self.seed, self.every = digits, steps, guidance, seed, every
@@ -488,7 +492,7 @@ def trajectory_frames(trajectory, index=0):
             for xt, x0 in zip(trajectory["x_t"], trajectory["x0"])]
 
 
-def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=2.0, eta=0.0, seed=0,
+def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=GUIDANCE, eta=0.0, seed=0,
                   reference=None, judge=None):
     """Judge accuracy, Fréchet distance and sampling time for several step counts.
 
@@ -661,7 +665,7 @@ class DiffusionApp:
         x_t = forward_images(self.model, self.image, [0, t], seed)
         return image_grid(x_t, titles=["x_0", f"x_{t} (ᾱ={self.model.alpha_bar[t]:.3f})"], ncols=2, size=1.6)
 
-    def draw(self, digits="0123456789", steps=20, guidance=2.0, eta=0.0, seed=0):
+    def draw(self, digits="0123456789", steps=20, guidance=GUIDANCE, eta=0.0, seed=0):
         """What the sampler's sliders show: the digits drawn with those settings."""
         from digitkit.viz import image_grid
 
@@ -669,7 +673,7 @@ class DiffusionApp:
         return image_grid(images, titles=list(str(d) for d in parse_digits(digits)), ncols=10,
                           suptitle=f"{steps} steps, guidance {guidance:g}, eta {eta:g}")
 
-    def generate(self, digits="646775", seed=0, steps=20, guidance=2.0):
+    def generate(self, digits="646775", seed=0, steps=20, guidance=GUIDANCE):
         """What the "Advanced" text box's Generate shows: each typed digit, drawn."""
         from digitkit.viz import image_grid
 
@@ -708,7 +712,7 @@ class DiffusionApp:
         import ipywidgets as w
 
         steps = w.IntSlider(value=20, min=1, max=100, description="steps", continuous_update=False)
-        guidance = w.FloatSlider(value=2.0, min=0.0, max=6.0, step=0.5, description="guidance",
+        guidance = w.FloatSlider(value=GUIDANCE, min=0.0, max=4.0, step=0.1, description="guidance",
                                  continuous_update=False)
         eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="eta", continuous_update=False)
         seed = w.IntText(value=0, description="seed")
