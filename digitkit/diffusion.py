@@ -472,7 +472,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.epochs.append(epoch + 1)
         if self.weights_path:
             self.model.save_weights(self.weights_path)
-        if self.gif_path and len(self.frames) > 1:  # rewritten each time: an interrupted run still leaves a GIF
+        if self.gif_path:  # rewritten each time: an interrupted run still leaves a GIF
             save_gif([tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
 
 

@@ -96,6 +96,8 @@ def save_gif(frames, path, fps=4, hold_last=3, scale=3):
         images.append(frame)
     durations = [1000 / fps] * len(images)
     durations[-1] *= 1 + hold_last
+    if len(images) == 1:  # Pillow takes a list of durations only for several frames
+        durations = durations[0]
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     imageio.mimsave(path, images, duration=durations, loop=0)

@@ -42,6 +42,8 @@ def test_save_gif_loops_with_the_right_frame_count(tmp_path):
             durations.append(gif.info["duration"])
     assert durations[-1] == 3 * durations[0]
     assert iio.imread(path, index=0).shape[:2] == (20, 20)
+    single = viz.save_gif([np.ones((4, 4))], tmp_path / "one.gif")  # e.g. after one epoch
+    assert iio.imread(single, index=0).shape[:2] == (12, 12)
     with pytest.raises(ValueError, match="at least one frame"):
         viz.save_gif([], tmp_path / "empty.gif")
 
