@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from digitkit import gan as gan_lib
 from digitkit import metrics, viz
+from digitkit.data import parse_digits
 
 NUM_CLASSES = 10
 
@@ -124,26 +125,6 @@ def build_reference_discriminator(name="reference_discriminator"):
     x = layers.LeakyReLU(0.2)(x)
     x = layers.GlobalMaxPooling2D()(x)
     return keras.Model([image, label], layers.Dense(1)(x), name=name)
-
-
-def parse_digits(digits):
-    """``"646775"`` or ``[6, 4, 6]`` → int array of digits.
-
-    Raises:
-        ValueError: empty input, a character that is not a digit, or an int outside 0-9.
-    """
-    if isinstance(digits, (int, np.integer)) and not isinstance(digits, bool):
-        digits = [digits]
-    if isinstance(digits, str):
-        text = digits.strip()
-        if not text or not all(c in "0123456789" for c in text):
-            raise ValueError(f"digits must be a non-empty string of 0-9 (like '646775'). Received: digits={digits!r}")
-        return np.array([int(c) for c in text])
-    values = list(digits) if digits is not None else []
-    if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v <= 9
-                             for v in values):
-        raise ValueError(f"digits must be a non-empty list of ints 0-9. Received: digits={digits!r}")
-    return np.array(values, dtype=int)
 
 
 @keras.saving.register_keras_serializable(package="digitkit")

@@ -92,6 +92,32 @@ def _keras_fallback():
     return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
+def parse_digits(digits):
+    """The digits a generator is asked to draw, as an int32 array.
+
+    Args:
+        digits: a string such as ``"646775"``, an int 0-9, or a sequence of ints 0-9.
+
+    Raises:
+        ValueError: empty input, a character that is not a digit, or an int
+            outside 0-9 (``"12a"`` -> "Received: digits='12a'").
+    """
+    if isinstance(digits, str):
+        text = digits.strip()
+        if not text or not all(c in "0123456789" for c in text):
+            raise ValueError(f"digits must be a non-empty string of 0-9 such as '646775'. Received: digits={digits!r}")
+        return np.array([int(c) for c in text], dtype="int32")
+    values = [digits] if isinstance(digits, (int, np.integer)) else digits
+    try:
+        values = list(np.asarray(values).reshape(-1)) if values is not None else []
+    except Exception:
+        values = [None]
+    if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v <= 9
+                             for v in values):
+        raise ValueError(f"digits must be an int, a string or a sequence of ints 0-9. Received: digits={digits!r}")
+    return np.array(values, dtype="int32")
+
+
 def to_model_input(images):
     """Images as the models take them: float32 in [0, 1], shape (N, 28, 28, 1).
 

@@ -31,6 +31,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from digitkit.data import parse_digits
+
 IMAGE_SIZE = 28
 # The default guidance scale: measured on the shipped model at 20 steps (1,000 samples),
 # w = 0 gives 91% judge accuracy and Fréchet distance 75, w = 0.5: 98.6% and 17,
@@ -56,25 +58,6 @@ def cosine_alpha_bar(timesteps=500, offset=0.008, max_beta=0.999):
     f = np.cos((steps + offset) / (1 + offset) * np.pi / 2) ** 2
     betas = np.clip(1 - f[1:] / f[:-1], 0.0, max_beta)
     return np.cumprod(1 - betas).astype("float32")
-
-
-def parse_digits(digits):
-    """Digits to draw, from ``7``, ``"646775"`` or ``[6, 4, 6]``, as an int32 array.
-
-    Raises:
-        ValueError: anything that is not a non-empty run of digits 0-9.
-    """
-    if isinstance(digits, str):
-        if not digits or not digits.isdigit() or not digits.isascii():
-            raise ValueError(f"digits must be a non-empty string of 0-9 such as '646775'. Received: digits={digits!r}")
-        return np.array([int(c) for c in digits], dtype="int32")
-    try:
-        arr = np.asarray(digits).reshape(-1)
-    except Exception as e:  # ragged lists and the like
-        raise ValueError(f"digits must be an int, a string or a sequence of ints 0-9. Received: digits={digits!r}") from e
-    if arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() > 9:
-        raise ValueError(f"digits must be an int, a string or a sequence of ints 0-9. Received: digits={digits!r}")
-    return arr.astype("int32")
 
 
 @keras.saving.register_keras_serializable(package="digitkit")

@@ -143,3 +143,15 @@ def test_prepare_drawing_reports_a_single_dot():
 def test_prepare_drawing_rejects_shapes_that_are_not_images(shape):
     with pytest.raises(ValueError, match="Received: shape"):
         data.prepare_drawing(np.ones(shape))
+
+
+def test_parse_digits_accepts_strings_ints_and_lists():
+    assert data.parse_digits("646775").tolist() == [6, 4, 6, 7, 7, 5]
+    assert data.parse_digits(7).tolist() == [7]
+    assert data.parse_digits(np.array([3, 4])).tolist() == [3, 4]
+
+
+@pytest.mark.parametrize("bad", ["12a", "", " ", [], [10], [-1], [True], [1.5], None])
+def test_parse_digits_rejects_anything_else(bad):
+    with pytest.raises(ValueError, match="Received: digits="):
+        data.parse_digits(bad)
