@@ -460,7 +460,6 @@ class AdvancedApp:
     def widget(self):
         """The ipywidgets app (display it in a notebook)."""
         import ipywidgets as w
-        from IPython.display import display
 
         text = w.Text(value="646775", description="digits")
         seed = w.IntText(value=0, description="seed")
@@ -471,15 +470,7 @@ class AdvancedApp:
         mixed = w.Button(description="Generate Mixed")
         digit = w.Dropdown(options=list(range(10)), value=7, description="digit")
         visualize = w.Button(description="Visualize")
-        out = w.Output()
-
-        def show(make):
-            out.clear_output(wait=True)
-            with out:
-                try:
-                    display(make())
-                except ValueError as e:
-                    print(e)
+        out, show = viz.output_area()
 
         generate.on_click(lambda _: show(lambda: self.generate(text.value, seed.value)))
         mixed.on_click(lambda _: show(lambda: self.mix(a.value, b.value, weight.value, seed.value)))

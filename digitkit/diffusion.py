@@ -665,19 +665,10 @@ class DiffusionApp:
 
     @staticmethod
     def _output(make):
-        import ipywidgets as w
-        from IPython.display import display
+        from digitkit.viz import output_area
 
-        out = w.Output()
-
-        def show(*_):
-            out.clear_output(wait=True)
-            with out:
-                try:
-                    display(make())
-                except ValueError as e:
-                    print(e)
-        return out, show
+        out, show = output_area()
+        return out, lambda *_: show(make)
 
     def forward_widget(self):
         """A slider over t showing the noised digit."""

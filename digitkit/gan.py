@@ -796,21 +796,15 @@ class GenerateApp:
     def widget(self):
         """The ipywidgets app (display it in a notebook)."""
         import ipywidgets as w
-        from IPython.display import display
 
         seed = w.IntText(value=0, description="seed")
         button = w.Button(description="Generate", button_style="primary")
         seed_b = w.IntText(value=1, description="to seed")
         t = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="walk")
-        out = w.Output()
+        out, show = viz.output_area()
 
-        def show(figure):
-            out.clear_output(wait=True)
-            with out:
-                display(figure)
-
-        button.on_click(lambda _: show(self.generate(seed.value)))
-        t.observe(lambda _: show(self.walk(seed.value, seed_b.value, t.value)), names="value")
+        button.on_click(lambda _: show(lambda: self.generate(seed.value)))
+        t.observe(lambda _: show(lambda: self.walk(seed.value, seed_b.value, t.value)), names="value")
         return w.VBox([w.HBox([seed, button]), w.HBox([seed_b, t]), out])
 
 

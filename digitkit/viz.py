@@ -224,3 +224,29 @@ def progress_bar(epochs, description="training"):
             self.label.value = f"epoch {epoch + 1}/{epochs}: {shown}"
 
     return ProgressBar()
+
+
+def output_area():
+    """An `ipywidgets.Output` and ``show(make)``, which displays what ``make()`` returns there.
+
+    Every widget app of the course shows its figures this way. A ValueError
+    from ``make`` (bad input, such as digits "12a") is printed as a message
+    in place of the figure, never a traceback.
+
+    Returns:
+        ``(output, show)``.
+    """
+    import ipywidgets
+    from IPython.display import display
+
+    output = ipywidgets.Output()
+
+    def show(make):
+        output.clear_output(wait=True)
+        with output:
+            try:
+                display(make())
+            except ValueError as error:
+                print(error)
+
+    return output, show

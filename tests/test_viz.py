@@ -72,3 +72,15 @@ def test_progress_bar_ticks_once_per_epoch():
     callback.on_epoch_end(1, {"loss": 0.25})
     assert callback.bar.value == 2 and callback.bar.max == 3
     assert callback.label.value == "epoch 2/3: loss 0.2500"
+
+
+def test_output_area_shows_a_message_for_bad_input(capsys):
+    output, show = viz.output_area()
+
+    def bad_digits():
+        raise ValueError("digits must be 0-9. Received: digits='12a'")
+
+    show(bad_digits)  # outside a kernel, the Output widget lets prints through
+    assert "Received: digits='12a'" in capsys.readouterr().out
+    with pytest.raises(ZeroDivisionError):  # only bad input is turned into a message
+        show(lambda: 1 / 0)
