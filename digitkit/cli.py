@@ -68,20 +68,30 @@ def _train_ddim(args):
     for key in ("epochs", "batch_size", "learning_rate"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
-    model = diffusion.build_ddim(seed=args.seed)
+    previous = dict(epochs=0, train_minutes=0.0, command="")
+    seed = args.seed
+    if args.resume:  # continue the weights in --out (fresh optimizer, new noise)
+        model = pretrained.load_pretrained("ddim", directory=args.out)
+        entry = pretrained.read_manifest(args.out)["ddim"]
+        previous = dict(epochs=entry["quality"]["epochs"], train_minutes=entry["quality"]["train_minutes"],
+                        command=entry["command"] + " && ")
+        seed += previous["epochs"]
+    else:
+        model = diffusion.build_ddim(seed=args.seed)
     runs = project_dir() / "runs"
     runs.mkdir(exist_ok=True)
     gif = args.gif or project_dir() / "assets" / "training" / "ddim.gif"
     frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5")
     start = time.time()
-    diffusion.train_ddim(model, x_train, y_train, seed=args.seed, callbacks=[frames], verbose=2, **recipe)
-    minutes = (time.time() - start) / 60
-    quality = dict(train_minutes=round(minutes, 1), epochs=recipe["epochs"], trained_on=diffusion.device_note())
+    diffusion.train_ddim(model, x_train, y_train, seed=seed, callbacks=[frames], verbose=2, **recipe)
+    minutes = (time.time() - start) / 60 + previous["train_minutes"]
+    quality = dict(train_minutes=round(minutes, 1), epochs=recipe["epochs"] + previous["epochs"],
+                   trained_on=diffusion.device_note())
     if args.eval_per_digit:
         for row in diffusion.evaluate_ddim(model, steps=(20,), per_digit=args.eval_per_digit):
             quality.update(judge_accuracy_20_steps=round(row["accuracy"], 4),
                            frechet_20_steps=round(row["frechet"], 2), eval_samples=10 * args.eval_per_digit)
-    command = f"digitkit train ddim --seed {args.seed}" + "".join(
+    command = previous["command"] + f"digitkit train ddim {'--resume ' if args.resume else ''}--seed {args.seed}" + "".join(
         f" --{k.replace('_', '-')} {getattr(args, k)}" for k in ("epochs", "batch_size", "learning_rate")
         if getattr(args, k) is not None)
     path = pretrained.save_pretrained(model, "ddim", quality, command, directory=args.out)
@@ -169,6 +179,7 @@ def make_parser():
     p.add_argument("--eval-per-digit", type=int, default=100,
                    help="judge samples per digit after training (0: skip; needs weights/judge)")
     p.add_argument("--gif", default=None, help="training GIF, one frame per epoch (default: assets/training/ddim.gif)")
+    p.add_argument("--resume", action="store_true", help="continue training the weights in --out")
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_ddim)
 
