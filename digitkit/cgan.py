@@ -364,10 +364,7 @@ def train_pretrained_cgan(epochs=None, batch_size=None, seed=0, out=None, gif_pa
     x, y, x_test = _train_images()
     previous = dict(epochs=0, command="", minutes=0.0)
     if resume:
-        model = pretrained.load_pretrained("cgan", directory=out)
-        entry = pretrained.read_manifest(out)["cgan"]
-        previous = dict(epochs=entry["quality"]["epochs"], command=entry["command"] + " && ",
-                        minutes=entry["quality"]["train_minutes"])
+        model, previous = pretrained.resume("cgan", directory=out)
         seed = seed + previous["epochs"]
     else:
         model = make_cgan(seed=seed)

@@ -68,13 +68,10 @@ def _train_ddim(args):
     for key in ("epochs", "batch_size", "learning_rate"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
-    previous = dict(epochs=0, train_minutes=0.0, command="")
+    previous = dict(epochs=0, minutes=0.0, command="")
     seed = args.seed
     if args.resume:  # continue the weights in --out (fresh optimizer, new noise)
-        model = pretrained.load_pretrained("ddim", directory=args.out)
-        entry = pretrained.read_manifest(args.out)["ddim"]
-        previous = dict(epochs=entry["quality"]["epochs"], train_minutes=entry["quality"]["train_minutes"],
-                        command=entry["command"] + " && ")
+        model, previous = pretrained.resume("ddim", directory=args.out)
         seed += previous["epochs"]
     else:
         model = diffusion.build_ddim(seed=args.seed)
@@ -84,7 +81,7 @@ def _train_ddim(args):
     frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5")
     start = time.time()
     diffusion.train_ddim(model, x_train, y_train, seed=seed, callbacks=[frames], verbose=2, **recipe)
-    minutes = (time.time() - start) / 60 + previous["train_minutes"]
+    minutes = (time.time() - start) / 60 + previous["minutes"]
     quality = dict(train_minutes=round(minutes, 1), epochs=recipe["epochs"] + previous["epochs"],
                    trained_on=diffusion.device_note())
     if args.eval_per_digit:

@@ -735,10 +735,7 @@ def train_pretrained_gan(epochs=None, batch_size=None, seed=0, out=None, gif_pat
     keras.utils.set_random_seed(seed)
     previous = dict(epochs=0, command="", minutes=0.0)
     if resume:
-        gan = pretrained.load_pretrained("gan", directory=out)
-        entry = pretrained.read_manifest(out)["gan"]
-        previous = dict(epochs=entry["quality"]["epochs"], command=entry["command"] + " && ",
-                        minutes=entry["quality"]["train_minutes"])
+        gan, previous = pretrained.resume("gan", directory=out)
         seed = seed + previous["epochs"]  # new noise for the new stage
     else:
         gan = build_pretrained_gan()

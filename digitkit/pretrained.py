@@ -129,3 +129,20 @@ def save_pretrained(model, name, quality, command, directory=None):
     )
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def resume(name, directory=None):
+    """Load weights to train further, with what the manifest says of their training so far.
+
+    Every ``digitkit train ... --resume`` uses it, so that the new manifest entry
+    counts all epochs and minutes and chains the commands that made the weights.
+
+    Returns:
+        ``(model, previous)``: the loaded model and a dict with ``epochs``,
+        ``minutes`` and ``command`` (ending in ``" && "``, ready to prepend).
+    """
+    model = load_pretrained(name, directory=directory)
+    entry = read_manifest(directory or weights_dir())[name]
+    previous = dict(epochs=entry["quality"]["epochs"], minutes=entry["quality"]["train_minutes"],
+                    command=entry["command"] + " && ")
+    return model, previous

@@ -53,3 +53,12 @@ def test_shipped_classifiers_reach_their_accuracy(mnist, name, floor):
     assert accuracy >= floor
     recorded = pretrained.read_manifest()[name]["quality"]["test_accuracy"]
     assert accuracy == pytest.approx(recorded, abs=5e-4)
+
+
+def test_resume_returns_the_model_and_its_training_so_far(tmp_path):
+    model = classifier.build_dense_classifier()
+    pretrained.save_pretrained(model, "dense", {"epochs": 3, "train_minutes": 1.5}, "digitkit train x",
+                               directory=tmp_path)
+    loaded, previous = pretrained.resume("dense", directory=tmp_path)
+    assert previous == {"epochs": 3, "minutes": 1.5, "command": "digitkit train x && "}
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
