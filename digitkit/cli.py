@@ -61,7 +61,9 @@ def _train_cgan(args):
 
 
 def _train_ddim(args):
-    from digitkit import data, diffusion, pretrained
+    import pathlib
+
+    from digitkit import data, diffusion, pretrained, viz
     from digitkit._paths import project_dir
 
     (x_train, y_train), _ = data.load_mnist(normalize=True)
@@ -78,8 +80,10 @@ def _train_ddim(args):
         model = diffusion.build_ddim(seed=args.seed)
     runs = project_dir() / "runs"
     runs.mkdir(exist_ok=True)
-    gif = args.gif or project_dir() / "assets" / "training" / "ddim.gif"
-    frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5")
+    gif = pathlib.Path(args.gif or project_dir() / "assets" / "training" / "ddim.gif")
+    earlier = viz.read_gif(gif) if args.resume and gif.exists() else []  # a resumed run extends the GIF
+    frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5",
+                                  previous_frames=earlier)
     start = time.time()
     diffusion.train_ddim(model, x_train, y_train, seed=seed, callbacks=[frames], verbose=2, **recipe)
     minutes = (time.time() - start) / 60 + previous["minutes"]
@@ -177,7 +181,8 @@ def make_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-per-digit", type=int, default=100,
                    help="judge samples per digit after training (0: skip; needs weights/judge)")
-    p.add_argument("--gif", default=None, help="training GIF, one frame per epoch (default: assets/training/ddim.gif)")
+    p.add_argument("--gif", default=None,
+                   help="training GIF, one frame per epoch, extended by --resume (default: assets/training/ddim.gif)")
     p.add_argument("--resume", action="store_true", help="continue training the weights in --out")
     p.add_argument("--out", default=None, help="folder for weights and manifest (default: weights/)")
     p.set_defaults(func=_train_ddim)

@@ -435,16 +435,19 @@ class SampleGrid(keras.callbacks.Callback):
         every: epochs between two frames.
         gif_path: if given, the GIF of all frames so far is written there after each frame.
         weights_path: if given, a ``.weights.h5`` checkpoint is written there after each frame.
+        previous_frames: frames the GIF starts with (e.g. `digitkit.viz.read_gif` of an
+            earlier stage's GIF), so that a resumed run continues it instead of replacing it.
 
     Attributes:
         frames: list of (N, 28, 28) arrays, one per frame; ``epochs`` the epoch of each.
     """
 
     def __init__(self, digits="01234567890123456789", steps=20, guidance=GUIDANCE, seed=0, every=1,
-                 gif_path=None, weights_path=None):
+                 gif_path=None, weights_path=None, previous_frames=()):
         super().__init__()
         self.digits, self.steps, self.guidance, self.seed, self.every = digits, steps, guidance, seed, every
         self.gif_path, self.weights_path = gif_path, weights_path
+        self.previous_frames = list(previous_frames)
         self.frames, self.epochs = [], []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -458,7 +461,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self.weights_path:
             self.model.save_weights(self.weights_path)
         if self.gif_path:  # rewritten each time: an interrupted run still leaves a GIF
-            save_gif([tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
+            save_gif(self.previous_frames + [tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
 
 
 def trajectory_frames(trajectory, index=0):

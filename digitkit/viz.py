@@ -104,6 +104,14 @@ def save_gif(frames, path, fps=4, hold_last=3, scale=3):
     return path
 
 
+def read_gif(path):
+    """The frames of a GIF as grayscale uint8 arrays, e.g. to continue one with `save_gif`."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as gif:
+        return [np.asarray(frame.convert("L")) for frame in ImageSequence.Iterator(gif)]
+
+
 def show_gif(path):
     """Display a GIF inline in a notebook."""
     from IPython.display import Image

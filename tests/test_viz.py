@@ -42,6 +42,9 @@ def test_save_gif_loops_with_the_right_frame_count(tmp_path):
             durations.append(gif.info["duration"])
     assert durations[-1] == 3 * durations[0]
     assert iio.imread(path, index=0).shape[:2] == (20, 20)
+    frames_back = viz.read_gif(path)
+    assert len(frames_back) == 5 and frames_back[0].dtype == np.uint8 and frames_back[0].shape == (20, 20)
+    assert frames_back[0].max() < frames_back[-1].min()  # 0 then 1: the frames come back in order
     single = viz.save_gif([np.ones((4, 4))], tmp_path / "one.gif")  # e.g. after one epoch
     assert iio.imread(single, index=0).shape[:2] == (12, 12)
     with pytest.raises(ValueError, match="at least one frame"):
