@@ -82,7 +82,9 @@ def _train_ddim(args):
     runs.mkdir(exist_ok=True)
     gif = pathlib.Path(args.gif or project_dir() / "assets" / "training" / "ddim.gif")
     earlier = viz.read_gif(gif) if args.resume and gif.exists() else []  # a resumed run extends the GIF
-    frames = diffusion.SampleGrid(gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5",
+    # the GIF keeps the guidance its first frames were drawn with, whatever GUIDANCE is tuned to later,
+    # so that a resumed stage continues the same picture
+    frames = diffusion.SampleGrid(guidance=0.7, gif_path=gif, weights_path=runs / "ddim.checkpoint.weights.h5",
                                   previous_frames=earlier)
     start = time.time()
     diffusion.train_ddim(model, x_train, y_train, seed=seed, callbacks=[frames], verbose=2, **recipe)

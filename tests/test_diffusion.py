@@ -226,3 +226,12 @@ def test_figures_and_app_methods(trained):
         app.generate("6x")
     with pytest.raises(ValueError, match="steps must lie"):
         diffusion.forward_images(model, image, [50])
+
+
+def test_sampler_widget_starts_at_the_default_guidance(trained):
+    # a start value off the slider's grid would be snapped by the browser and redrawn at another scale
+    model, _, _ = trained
+    app = diffusion.DiffusionApp(model, _batch(1)[0][0])
+    steps, guidance = app.sampler_widget().children[0].children
+    assert (steps.value, guidance.value) == (20, diffusion.GUIDANCE)
+    assert abs(guidance.value / guidance.step - round(guidance.value / guidance.step)) < 1e-9
