@@ -167,23 +167,34 @@ def count_parameters(model):
     return int(network.count_params())
 
 
-def random_subset(images, n, seed):
-    """``n`` images picked at random (without replacement) with a numpy Generator."""
-    return np.asarray(images)[np.random.default_rng(seed).choice(len(images), size=n, replace=False)]
+def balanced_subset(images, labels, n, seed=0):
+    """``n`` images, ``n // 10`` of each digit (the rest at random), picked with a numpy Generator.
+
+    The conditional generators draw every digit equally often; real subsets with the
+    same balance keep the class mix out of the comparison.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    picked = [rng.choice(np.flatnonzero(labels == d), size=n // 10, replace=False) for d in range(10)]
+    rest = np.setdiff1d(np.arange(len(labels)), np.concatenate(picked))
+    picked.append(rng.choice(rest, size=n % 10, replace=False))
+    return np.asarray(images)[np.sort(np.concatenate(picked))]
 
 
 def judge_floor(n, seed=0, judge=None, test_features=None):
     """The judge's floor at ``n``: the Fréchet distance between ``n`` real training and ``n`` real test digits.
 
+    Both sets are `balanced_subset`s. Like every Fréchet distance it grows as ``n`` shrinks.
+
     Args:
-        test_features: the judge's features of the ``n`` test images, if already computed.
+        test_features: the judge's features of ``balanced_subset(x_test, y_test, n, seed)``, if already computed.
     """
     from digitkit.data import load_mnist
 
-    (x_train, _), (x_test, _) = load_mnist()
+    (x_train, y_train), (x_test, y_test) = load_mnist()
     if test_features is None:
-        test_features = metrics.judge_features(random_subset(x_test, n, seed), judge)
-    return metrics.frechet_from_features(metrics.judge_features(random_subset(x_train, n, seed), judge),
+        test_features = metrics.judge_features(balanced_subset(x_test, y_test, n, seed), judge)
+    return metrics.frechet_from_features(metrics.judge_features(balanced_subset(x_train, y_train, n, seed), judge),
                                          test_features)
 
 
@@ -208,8 +219,8 @@ def measure_generators(models, n, seed=0, judge=None):
     """``{name: row}`` for each of ``models`` (``{"gan": gan, ...}``), against the same ``n`` test images."""
     from digitkit.data import load_mnist
 
-    _, (x_test, _) = load_mnist()
-    test_features = metrics.judge_features(random_subset(x_test, n, seed), judge)
+    _, (x_test, y_test) = load_mnist()
+    test_features = metrics.judge_features(balanced_subset(x_test, y_test, n, seed), judge)
     floor = judge_floor(n, seed=seed, judge=judge, test_features=test_features)
     return {name: measure_generator(name, model, n, test_features, floor, seed=seed, judge=judge)
             for name, model in models.items()}
