@@ -181,49 +181,57 @@ def balanced_subset(images, labels, n, seed=0):
     return np.asarray(images)[np.sort(np.concatenate(picked))]
 
 
-def judge_floor(n, seed=0, judge=None, test_features=None):
+def judge_floor(n, seed=0, judge=None):
     """The judge's floor at ``n``: the Fréchet distance between ``n`` real training and ``n`` real test digits.
 
     Both sets are `balanced_subset`s. Like every Fréchet distance it grows as ``n`` shrinks.
-
-    Args:
-        test_features: the judge's features of ``balanced_subset(x_test, y_test, n, seed)``, if already computed.
     """
     from digitkit.data import load_mnist
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
-    if test_features is None:
-        test_features = metrics.judge_features(balanced_subset(x_test, y_test, n, seed), judge)
-    return metrics.frechet_from_features(metrics.judge_features(balanced_subset(x_train, y_train, n, seed), judge),
-                                         test_features)
+    train, test = balanced_subset(x_train, y_train, n, seed), balanced_subset(x_test, y_test, n, seed)
+    return metrics.frechet_distance(train, test, judge)
 
 
-def measure_generator(name, model, n, test_features, floor, seed=0, judge=None):
-    """One generator measured live on ``n`` samples: the `MEASURES` but training time."""
-    draw(name, model, 10, seed=seed)  # warm up (graph tracing), so the timing below measures sampling
+def timed_draw(name, model, n, seed=0):
+    """`draw` and its samples per second, timed after a 10-sample warm-up (which traces the graph)."""
+    draw(name, model, 10, seed=seed)
     start = time.perf_counter()
     images, digits = draw(name, model, n, seed=seed)
-    seconds = time.perf_counter() - start
-    frechet = metrics.frechet_from_features(metrics.judge_features(images, judge), test_features)
-    row = {"class accuracy": None, "worst digit": None, "FD": frechet, "FD floor": floor,
-           "FD / floor": frechet / floor, "samples / s": n / seconds, "parameters": count_parameters(model),
-           "train minutes": None, "n": n}
-    if digits is not None:
-        read = metrics.judge_labels(images, judge)
-        per_class = [float((read[digits == d] == d).mean()) for d in range(10)]
-        row.update({"class accuracy": float((read == digits).mean()), "worst digit": int(np.argmin(per_class))})
-    return row
+    return images, digits, n / (time.perf_counter() - start)
 
 
 def measure_generators(models, n, seed=0, judge=None):
-    """``{name: row}`` for each of ``models`` (``{"gan": gan, ...}``), against the same ``n`` test images."""
+    """Each of ``models`` (``{"gan": gan, ...}``) measured live on ``n`` samples: the `MEASURES` but training time.
+
+    Every generator is compared with the same ``n`` test digits, and the floor is that of
+    `judge_floor` at ``n``. All images go through the judge in one call (one traced function).
+
+    Returns:
+        ``{name: {measure: value}}``, with ``None`` where a measure does not apply.
+    """
     from digitkit.data import load_mnist
 
-    _, (x_test, y_test) = load_mnist()
-    test_features = metrics.judge_features(balanced_subset(x_test, y_test, n, seed), judge)
-    floor = judge_floor(n, seed=seed, judge=judge, test_features=test_features)
-    return {name: measure_generator(name, model, n, test_features, floor, seed=seed, judge=judge)
-            for name, model in models.items()}
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    drawn = {name: timed_draw(name, model, n, seed=seed) for name, model in models.items()}
+    real = [balanced_subset(x, y, n, seed).astype("float32") / 255 for x, y in ((x_test, y_test), (x_train, y_train))]
+    features = metrics.judge_features(np.concatenate(real + [images for images, _, _ in drawn.values()]), judge)
+    test_features, train_features, *generated = np.split(features, 2 + len(drawn))
+    floor = metrics.frechet_from_features(train_features, test_features)
+    conditional = [name for name, (_, digits, _) in drawn.items() if digits is not None]
+    read = dict(zip(conditional, np.split(metrics.judge_labels(np.concatenate([drawn[c][0] for c in conditional]),
+                                                               judge), len(conditional)))) if conditional else {}
+    rows = {}
+    for (name, (_, digits, per_second)), name_features in zip(drawn.items(), generated):
+        frechet = metrics.frechet_from_features(name_features, test_features)
+        rows[name] = {"class accuracy": None, "worst digit": None, "FD": frechet, "FD floor": floor,
+                      "FD / floor": frechet / floor, "samples / s": per_second,
+                      "parameters": count_parameters(models[name]), "train minutes": None, "n": n}
+        if digits is not None:
+            hits = read[name] == digits
+            per_class = [hits[digits == d].mean() for d in range(10)]
+            rows[name].update({"class accuracy": float(hits.mean()), "worst digit": int(np.argmin(per_class))})
+    return rows
 
 
 def side_by_side(manifest, live):
@@ -247,8 +255,13 @@ def format_table(table):
     formats = {"class accuracy": "{:.1%}", "worst digit": "{:.0f}", "FD": "{:.1f}", "FD floor": "{:.1f}",
                "FD / floor": "{:.1f}", "samples / s": "{:,.0f}", "parameters": "{:,.0f}", "train minutes": "{:.0f}",
                "n": "{:,.0f}"}
-    return table.apply(lambda row: row.map(lambda v: "–" if v is None or v != v else formats[row.name].format(v)),
-                       axis=1)
+
+    def cell(measure, value):
+        if value is None or value != value:
+            return "–"
+        return ("{:.2g}" if measure == "samples / s" and value < 10 else formats[measure]).format(value)
+
+    return table.apply(lambda row: row.map(lambda value: cell(row.name, value)), axis=1)
 
 
 # ----- the generators, as pictures -------------------------------------------------------------
