@@ -157,3 +157,27 @@ def test_nb04_half_step_matches_the_schedule(capsys):
     assert nb04.q1.check(t) is True
     assert nb04.q1.check(t - 1) is False
     assert "still above" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_exercise_cells_run_unanswered(capsys):
+    for notebook in exercises.NOTEBOOKS:
+        namespace = {}
+        for kind, source in exercises.cell_sources(notebook):
+            if kind == "code":
+                exec(source, namespace)
+        out = capsys.readouterr().out
+        assert out.count("Not answered yet: ") == len(exercises.questions(exercises.load(notebook))), notebook
+
+
+def test_every_notebook_ends_with_its_exercise_cells():
+    import pathlib
+
+    import nbformat
+
+    folder = pathlib.Path(__file__).parent.parent / "notebooks"
+    found = sorted(p for p in folder.glob("0*.ipynb") if p.name[:2] in exercises.NOTEBOOKS)
+    assert len(found) >= 6
+    for path in found:
+        expected = exercises.cell_sources(path.name[:2])
+        cells = nbformat.read(path, as_version=4).cells[-len(expected):]
+        assert [(c.cell_type, c.source) for c in cells] == expected, path.name

@@ -17,6 +17,7 @@ course's data and models (cached, so a second check is instant).
 import functools
 import importlib
 import re
+import textwrap
 
 import numpy as np
 
@@ -94,6 +95,37 @@ def questions(module):
     """The exercises of a notebook module, ``{"q1": Exercise, ...}`` in order."""
     found = {name: value for name, value in vars(module).items() if isinstance(value, Exercise)}
     return dict(sorted(found.items(), key=lambda item: int(item[0][1:])))
+
+
+INTRO = """### Check yourself
+
+The cells below ask short questions with one right answer; `check` tells you whether yours is right, and why.
+Replace `None` with your answer (a number, a name or a function) and run the cell. Stuck? Uncomment `hint()`;
+`solution()` shows the answer."""
+
+
+def cell_sources(notebook):
+    """The notebook cells that pose a notebook's exercises, as ``[(cell_type, source), ...]``.
+
+    A markdown introduction, the import, then one short code cell per exercise whose
+    answer is ``None`` until the learner fills it in, so the cells run (and pass nbval)
+    unanswered. Append them with nbformat::
+
+        nb.cells += [nbformat.v4.new_markdown_cell(s) if kind == "markdown" else nbformat.v4.new_code_cell(s)
+                     for kind, s in cell_sources("05")]
+    """
+    module = f"nb{load(notebook).__name__[-2:]}"
+    cells = [("markdown", INTRO), ("code", f"from digitkit.exercises import {module}")]
+    for name, exercise in questions(load(notebook)).items():
+        match = re.match(r"(?:.*: )?[Ww]rite (?:a function )?(\w+)\(", exercise.question)
+        variable = match.group(1) if match else "answer"
+        what = f"your function (def {variable}(...): ...)" if match else "your answer"
+        question = textwrap.wrap(f"{name}: {exercise.question}", 110, subsequent_indent="#     ")
+        cells.append(("code", "\n".join(["# " + question[0], *question[1:],
+                                          f"{variable} = None  # replace None with {what}",
+                                          f"{module}.{name}.check({variable});",
+                                          f"# {module}.{name}.hint()", f"# {module}.{name}.solution()"])))
+    return cells
 
 
 # ----- helpers the notebooks' checks share ------------------------------------------------------
