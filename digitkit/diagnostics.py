@@ -88,13 +88,8 @@ class GANMonitor(keras.callbacks.Callback):
 
     def __init__(self, reference_images, judge=None, n_samples=1000, seed=0, every=1, verbose=False, defer=False):
         super().__init__()
-        self.reference_images = reference_images
-        self.judge = judge
-        self.n_samples = n_samples
-        self.seed = seed
-        self.every = every
-        self.verbose = verbose
-        self.defer = defer
+        self.reference_images, self.judge, self.n_samples = reference_images, judge, n_samples
+        self.seed, self.every, self.verbose, self.defer = seed, every, verbose, defer
         self.snapshots = []
         self.reference_features = None
         if not defer:

@@ -26,12 +26,18 @@ def resolve_judge(judge=None):
     return default_judge() if judge is None else judge
 
 
+_EXTRACTORS = {}  # id(judge) -> (judge, its features model)
+
+
 def judge_features(images, judge=None, batch_size=500):
     """The judge's penultimate (``features``) activations, shape (N, 128)."""
     import keras
 
     judge = resolve_judge(judge)
-    extractor = keras.Model(judge.inputs, judge.get_layer("features").output)
+    kept = _EXTRACTORS.get(id(judge))
+    if kept is None or kept[0] is not judge:  # one extractor per judge: built (and traced) once
+        kept = _EXTRACTORS[id(judge)] = (judge, keras.Model(judge.inputs, judge.get_layer("features").output))
+    extractor = kept[1]
     return np.asarray(extractor.predict(to_model_input(images), batch_size=batch_size, verbose=0), dtype="float64")
 
 
