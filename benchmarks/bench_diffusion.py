@@ -32,7 +32,7 @@ def worker(args):
     import keras
     import numpy as np
 
-    from digitkit import data, diffusion, pretrained
+    from digitkit import data, diffusion, pretrained, training
 
     try:
         model, weights = pretrained.load_pretrained("ddim"), "pretrained"
@@ -48,7 +48,7 @@ def worker(args):
                       lambda: model.sample("0123456789", steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats))
     if args.train_batches:
         (x, y), _ = data.load_mnist(normalize=True)
-        batch = diffusion.RECIPE["batch_size"]
+        batch = training.RECIPES["ddim"]["batch_size"]
         n = batch * args.train_batches
         trainer = diffusion.build_ddim()
         trainer.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4, clipnorm=1.0))

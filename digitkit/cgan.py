@@ -1,35 +1,30 @@
 """A convolutional conditional GAN: ask for a digit, get that digit.
 
-Taught in notebooks/03_conditional_gan.ipynb. The training step, the
-diagnostics and the training GIF are the basic GAN's (`digitkit.gan.GAN`,
-`digitkit.gan.GANMonitor`, `digitkit.gan.train_gan`): `ConditionalGAN` only
-overrides the hooks that feed the label to both networks.
+Taught in notebooks/03_conditional_gan.ipynb. The training step is the basic
+GAN's (`digitkit.gan.GAN`), the diagnostics and the training path are every
+GAN's (`digitkit.diagnostics`, `digitkit.training`): `ConditionalGAN` only
+overrides the hooks that feed the label to both networks. The keras.io
+example it is compared with is in `digitkit.reference`.
 
 The label enters both networks as a 10-vector (one-hot for a pure digit), so
 blending two digits is interpolating their label vectors with the same noise.
 """
-
-import time
 
 import keras
 import numpy as np
 from keras import layers, ops
 from matplotlib.figure import Figure
 
-from digitkit import gan as gan_lib
-from digitkit import metrics, viz
-from digitkit.data import parse_digits
+from digitkit import viz
+from digitkit.checks import check_positive
+from digitkit.data import IMAGE_SHAPE, IMAGE_SIZE, NUM_PIXELS, parse_digits
+from digitkit.gan import GAN
+from digitkit.seeding import initializer, layer_seed
 
 NUM_CLASSES = 10
 
-# The recipe of the shipped "cgan" weights (`digitkit train cgan`).
-RECIPE = dict(epochs=10, batch_size=64)
 
-# The keras.io "Conditional GAN" example (Sayak Paul): architecture and hyperparameters.
-REFERENCE = dict(latent_dim=128, batch_size=64, learning_rate=3e-4, epochs=20)
-
-
-def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, name="cgenerator"):
+def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, name="cgenerator", seed=0):
     """A compact DCGAN-style generator conditioned on a label vector.
 
     Noise and a learned projection of the label are mixed by a Dense layer
@@ -43,27 +38,32 @@ def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, n
         label_dim: width of the label's projection (a label embedding that
             also accepts blended label vectors).
         name: the model's name.
+        seed: seed of the initial weights.
 
     Returns:
         A `keras.Model` from ``[noise (N, latent_dim), labels (N, 10)]`` to
         images (N, 28, 28, 1) in [0, 1].
     """
-    gan_lib._check_positive(latent_dim=latent_dim, label_dim=label_dim)
+    check_positive(latent_dim=latent_dim, label_dim=label_dim)
+    side = IMAGE_SIZE // 4  # two stride-2 transposed convolutions grow it to the image size
     noise = keras.Input((latent_dim,), name="noise")
     label = keras.Input((NUM_CLASSES,), name="label")
-    x = layers.Concatenate()([noise, layers.Dense(label_dim, name="label_embedding")(label)])
-    x = layers.Dense(7 * 7 * filters[0], use_bias=False)(x)
+    embedding = layers.Dense(label_dim, name="label_embedding", kernel_initializer=initializer(seed, 0))(label)
+    x = layers.Concatenate()([noise, embedding])
+    x = layers.Dense(side * side * filters[0], use_bias=False, kernel_initializer=initializer(seed, 1))(x)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
-    x = layers.Reshape((7, 7, filters[0]), name="stage_7x7")(x)
-    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.Reshape((side, side, filters[0]), name="stage_7x7")(x)
+    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False,
+                               kernel_initializer=initializer(seed, 2))(x)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2, name="stage_14x14")(x)
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="stage_28x28")(x)
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="stage_28x28",
+                               kernel_initializer=initializer(seed, 3))(x)
     return keras.Model([noise, label], x, name=name)
 
 
-def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscriminator"):
+def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0):
     """A small convolutional discriminator that also sees the label.
 
     The label vector is projected to a 28x28 map stacked on the image as a
@@ -74,65 +74,38 @@ def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscri
         filters: channels of the two stride-2 convolutions.
         dropout: dropout after each convolution.
         name: the model's name.
+        seed: seed of the initial weights and of the dropout masks.
 
     Returns:
         A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, 10)]`` to (N, 1) logits.
     """
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1). Received: dropout={dropout}")
-    image = keras.Input((28, 28, 1), name="image")
+    image = keras.Input(IMAGE_SHAPE, name="image")
     label = keras.Input((NUM_CLASSES,), name="label")
-    label_map = layers.Reshape((28, 28, 1))(layers.Dense(28 * 28)(label))
+    label_map = layers.Reshape(IMAGE_SHAPE)(layers.Dense(NUM_PIXELS, kernel_initializer=initializer(seed, 100))(label))
     x = layers.Concatenate()([image, label_map])
-    for f in filters:
-        x = layers.Conv2D(f, 4, strides=2, padding="same")(x)
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(f, 4, strides=2, padding="same", kernel_initializer=initializer(seed, 101 + i))(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
-            x = layers.Dropout(dropout)(x)
+            x = layers.Dropout(dropout, seed=layer_seed(seed, 201 + i))(x)
     x = layers.Flatten()(x)
     # Projection: the logit also gets <features, embedding(label)>, which makes the
     # "is this the right digit?" question explicit (Miyato & Koyama, 2018).
-    projection = layers.Dot(axes=1)([x, layers.Dense(x.shape[-1], use_bias=False, name="label_projection")(label)])
-    return keras.Model([image, label], layers.Add()([layers.Dense(1)(x), projection]), name=name)
-
-
-def build_reference_generator(latent_dim=128, name="reference_generator"):
-    """The keras.io "Conditional GAN" generator (noise and one-hot label concatenated)."""
-    channels = latent_dim + NUM_CLASSES
-    noise = keras.Input((latent_dim,))
-    label = keras.Input((NUM_CLASSES,))
-    x = layers.Concatenate()([noise, label])
-    x = layers.Dense(7 * 7 * channels)(x)
-    x = layers.LeakyReLU(0.2)(x)
-    x = layers.Reshape((7, 7, channels), name="stage_7x7")(x)
-    x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
-    x = layers.LeakyReLU(0.2, name="stage_14x14")(x)
-    x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
-    x = layers.LeakyReLU(0.2, name="stage_28x28_features")(x)
-    x = layers.Conv2D(1, 7, padding="same", activation="sigmoid", name="stage_28x28")(x)
-    return keras.Model([noise, label], x, name=name)
-
-
-def build_reference_discriminator(name="reference_discriminator"):
-    """The keras.io "Conditional GAN" discriminator (one-hot label broadcast to 10 image channels)."""
-    image = keras.Input((28, 28, 1))
-    label = keras.Input((NUM_CLASSES,))
-    label_maps = layers.UpSampling2D(28)(layers.Reshape((1, 1, NUM_CLASSES))(label))
-    x = layers.Concatenate()([image, label_maps])
-    x = layers.Conv2D(64, 3, strides=2, padding="same")(x)
-    x = layers.LeakyReLU(0.2)(x)
-    x = layers.Conv2D(128, 3, strides=2, padding="same")(x)
-    x = layers.LeakyReLU(0.2)(x)
-    x = layers.GlobalMaxPooling2D()(x)
-    return keras.Model([image, label], layers.Dense(1)(x), name=name)
+    embedding = layers.Dense(x.shape[-1], use_bias=False, name="label_projection",
+                             kernel_initializer=initializer(seed, 110))(label)
+    projection = layers.Dot(axes=1)([x, embedding])
+    logit = layers.Dense(1, kernel_initializer=initializer(seed, 111))(x)
+    return keras.Model([image, label], layers.Add()([logit, projection]), name=name)
 
 
 @keras.saving.register_keras_serializable(package="digitkit")
-class ConditionalGAN(gan_lib.GAN):
+class ConditionalGAN(GAN):
     """A `digitkit.gan.GAN` whose networks also receive the digit's label.
 
-    Trained with ``fit(images, labels)`` through the basic GAN's `train_step`
-    (TensorFlow ``GradientTape``); everything else is backend-agnostic.
+    Compiled and trained like the basic GAN (``compile(d_optimizer=...,
+    g_optimizer=...)``, then ``fit(images, labels)`` through its `train_step`).
 
     Args:
         generator, discriminator: default to `build_conditional_generator`
@@ -141,6 +114,8 @@ class ConditionalGAN(gan_lib.GAN):
         label_smoothing, generator_loss, beta_1, seed: as in `digitkit.gan.GAN`.
     """
 
+    conditional = True  # `generate(digits)`
+
     def __init__(self, generator=None, discriminator=None, latent_dim=64, d_learning_rate=2e-4,
                  g_learning_rate=2e-4, **kwargs):
         super().__init__(generator, discriminator, latent_dim=latent_dim, d_learning_rate=d_learning_rate,
@@ -148,10 +123,10 @@ class ConditionalGAN(gan_lib.GAN):
 
     # --- hooks of the basic GAN's train_step ---
     def _default_generator(self):
-        return build_conditional_generator(self.latent_dim)
+        return build_conditional_generator(self.latent_dim, seed=self.seed)
 
     def _default_discriminator(self):
-        return build_conditional_discriminator()
+        return build_conditional_discriminator(seed=self.seed)
 
     def _unpack(self, data):
         images, labels = data[0], data[1]
@@ -275,149 +250,11 @@ def interpolation_gif(model, path, digits="0123456789", steps=8, seed=0, fps=6):
     return viz.save_gif(frames, path, fps=fps, hold_last=0)
 
 
-# --- training ---
 def make_cgan(seed=0, **kwargs):
-    """Our compact conditional GAN with its default networks."""
-    keras.utils.set_random_seed(seed)
+    """Our compact conditional GAN with its default networks (weights and noise seeded by ``seed``)."""
     return ConditionalGAN(seed=seed, **kwargs)
-
-
-def make_reference_cgan(seed=0):
-    """The keras.io example's networks and hyperparameters, in our training machinery.
-
-    keras.io uses Adam(3e-4) with Keras' default beta_1 = 0.9 on both sides,
-    latent 128, batch 64, 20 epochs on MNIST's 70,000 images.
-    """
-    keras.utils.set_random_seed(seed)
-    return ConditionalGAN(build_reference_generator(REFERENCE["latent_dim"]), build_reference_discriminator(),
-                          latent_dim=REFERENCE["latent_dim"], d_learning_rate=REFERENCE["learning_rate"],
-                          g_learning_rate=REFERENCE["learning_rate"], beta_1=0.9, seed=seed)
 
 
 def build_pretrained_cgan():
     """The untrained model of the shipped ``"cgan"`` weights (`digitkit.load_pretrained("cgan")`)."""
     return ConditionalGAN()
-
-
-def evaluate_cgan(model, per_digit=1000, n_frechet=10000, seed=123, judge=None):
-    """Class accuracy over ``per_digit`` samples of each digit, and Fréchet distance.
-
-    The Fréchet distance compares ``n_frechet`` samples (digits cycling 0-9)
-    with the first ``n_frechet`` test images, like `digitkit.gan.evaluate_gan`.
-    """
-    from digitkit.data import load_mnist
-
-    _, (x_test, _) = load_mnist(normalize=True)
-    judge = metrics._judge(judge)
-    digits = np.repeat(np.arange(NUM_CLASSES), per_digit)
-    images = model.generate_from_noise(model.noise(len(digits), seed), model.one_hot(digits))
-    labels = metrics.judge_labels(images, judge)
-    per_class = [float((labels[digits == d] == d).mean()) for d in range(NUM_CLASSES)]
-    result = gan_lib.diagnose(model, metrics.judge_features(x_test[:n_frechet], judge), judge, n=n_frechet,
-                              seed=seed)
-    return dict(class_accuracy=float((labels == digits).mean()), per_class=per_class,
-                frechet=result["frechet"], label_entropy=result["label_entropy"], n_frechet=n_frechet,
-                per_digit=per_digit)
-
-
-def _train_images(include_test=False):
-    from digitkit.data import load_mnist
-
-    (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True)
-    if include_test:
-        return np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test]), x_test
-    return x_train, y_train, x_test
-
-
-def train_pretrained_cgan(epochs=None, batch_size=None, seed=0, out=None, gif_path=None, verbose=1,
-                          record=True, defer_diagnostics=False, resume=False):
-    """Train the shipped conditional GAN on MNIST's training images and save it.
-
-    Args:
-        epochs, batch_size: default to `RECIPE`.
-        seed: seeds the run.
-        out: folder for weights and manifest (default: the shipped ``weights/``).
-        gif_path: the training GIF (default: ``assets/training/cgan.gif``; a
-            resumed run writes no GIF unless given one).
-        record: add the run's history to ``assets/training/cgan_runs.json``.
-        defer_diagnostics: see `digitkit.gan.train_gan`.
-        resume: continue from the weights in ``out`` for ``epochs`` more
-            epochs (fresh optimizers); the manifest's command chains both stages.
-
-    Returns:
-        ``(model, quality dict)``.
-    """
-    from digitkit import pretrained
-    from digitkit._paths import project_dir
-
-    epochs = epochs or RECIPE["epochs"]
-    batch_size = batch_size or RECIPE["batch_size"]
-    if gif_path is None and not resume:
-        gif_path = project_dir() / "assets" / "training" / "cgan.gif"
-    x, y, x_test = _train_images()
-    previous = dict(epochs=0, command="", minutes=0.0)
-    if resume:
-        model, previous = pretrained.resume("cgan", directory=out)
-        seed = seed + previous["epochs"]
-    else:
-        model = make_cgan(seed=seed)
-    start = time.time()
-    history, _ = gan_lib.train_gan(model, x, y=y, epochs=epochs, batch_size=batch_size, reference_images=x_test,
-                                   gif_path=gif_path, seed=seed, verbose=verbose,
-                                   defer_diagnostics=defer_diagnostics)
-    minutes = (time.time() - start) / 60 + previous["minutes"]
-    q = evaluate_cgan(model)
-    total = previous["epochs"] + epochs
-    quality = dict(class_accuracy=round(q["class_accuracy"], 4), frechet=round(q["frechet"], 3),
-                   per_class=[round(a, 4) for a in q["per_class"]],
-                   n_frechet=q["n_frechet"], per_digit=q["per_digit"], epochs=total,
-                   train_minutes=round(minutes, 1),
-                   seconds_per_epoch=round(float(np.median(history["epoch_seconds"])), 1))
-    command = previous["command"] + (f"digitkit train cgan --resume --epochs {epochs}" if resume
-                                     else f"digitkit train cgan --epochs {epochs} --seed {seed}")
-    pretrained.save_pretrained(model, "cgan", quality, command, directory=out)
-    if record:
-        runs = gan_lib.load_runs(runs_path()) if runs_path().is_file() else {}
-        if resume and "cgan_pretrained" in runs:
-            history = gan_lib.merge_histories(runs["cgan_pretrained"]["history"], history)
-        gan_lib.save_run("cgan_pretrained", dict(epochs=total, batch_size=batch_size, n_images=len(x)),
-                         history, path=runs_path(), quality=quality)
-    return model, quality
-
-
-def runs_path():
-    """``assets/training/cgan_runs.json``: recorded histories of the conditional runs."""
-    return gan_lib.runs_path().with_name("cgan_runs.json")
-
-
-def train_reference(epochs=None, n_images=None, seed=0, verbose=1, record=True, which="reference",
-                    defer_diagnostics=False):
-    """Train the keras.io reference (or ours, ``which="ours"``) on a budget and measure it.
-
-    Args:
-        epochs: epochs over ``n_images`` images (default: the reference's 20).
-        n_images: training images (default: all 70,000 the example uses).
-        which: ``"reference"`` or ``"ours"`` (ours at the same budget, for a fair comparison).
-
-    Returns:
-        the quality dict (class accuracy, Fréchet distance, minutes).
-    """
-    epochs = epochs or REFERENCE["epochs"]
-    x, y, x_test = _train_images(include_test=True)
-    if n_images:
-        x, y = x[:n_images], y[:n_images]
-    model = make_reference_cgan(seed) if which == "reference" else make_cgan(seed=seed)
-    start = time.time()
-    history, _ = gan_lib.train_gan(model, x, y=y, epochs=epochs, batch_size=REFERENCE["batch_size"],
-                                   reference_images=x_test, n_samples=1000, seed=seed, verbose=verbose,
-                                   defer_diagnostics=defer_diagnostics)
-    minutes = (time.time() - start) / 60
-    q = evaluate_cgan(model)
-    quality = dict(class_accuracy=round(q["class_accuracy"], 4), frechet=round(q["frechet"], 3),
-                   n_frechet=q["n_frechet"], epochs=epochs, n_images=len(x), train_minutes=round(minutes, 1),
-                   params_generator=int(model.generator.count_params()),
-                   seconds_per_epoch=round(float(np.median(history["epoch_seconds"])), 1))
-    if record:
-        gan_lib.save_run(f"{which}_{len(x)}x{epochs}", dict(which=which, epochs=epochs, n_images=len(x)),
-                         history, path=runs_path(), quality=quality)
-    return quality

@@ -10,7 +10,11 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-INPUT_SHAPE = (28, 28, 1)
+from digitkit.data import IMAGE_SHAPE
+from digitkit.seeding import initializer, layer_seed
+
+INPUT_SHAPE = IMAGE_SHAPE  # what the classifiers take (the shape every model of the course takes)
+NUM_CLASSES = 10
 
 
 @keras.saving.register_keras_serializable(package="digitkit")
@@ -68,13 +72,14 @@ def build_augmenter(rotation=0.04, shift=0.1, zoom=0.1, stroke=0.5, seed=0):
     )
 
 
-def build_dense_classifier(dropout=0.1, name="dense"):
+def build_dense_classifier(dropout=0.1, name="dense", seed=0):
     """The earlier project's dense classifier: Flatten → 128 → 64 → 10.
 
     Args:
         dropout: dropout rate after each hidden layer (training only; 0 gives
             the original model exactly).
         name: the model's name.
+        seed: seed of the initial weights and of the dropout masks.
 
     Returns:
         A `keras.Model` from (N, 28, 28, 1) images in [0, 1] to 10 probabilities.
@@ -85,24 +90,25 @@ def build_dense_classifier(dropout=0.1, name="dense"):
         [
             keras.Input(INPUT_SHAPE),
             layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(dropout),
-            layers.Dense(64, activation="relu"),
-            layers.Dropout(dropout),
-            layers.Dense(10, activation="softmax"),
+            layers.Dense(128, activation="relu", kernel_initializer=initializer(seed, 0)),
+            layers.Dropout(dropout, seed=layer_seed(seed, 1)),
+            layers.Dense(64, activation="relu", kernel_initializer=initializer(seed, 2)),
+            layers.Dropout(dropout, seed=layer_seed(seed, 3)),
+            layers.Dense(10, activation="softmax", kernel_initializer=initializer(seed, 4)),
         ],
         name=name,
     )
 
 
-def build_judge(name="judge"):
+def build_judge(name="judge", seed=0):
     """A small CNN that grades generated digits (>= 99.4% on MNIST's test set).
 
-    Its 128-wide layer named ``features`` feeds `digitkit.metrics.frechet_distance`.
+    Its 128-wide layer named ``features`` feeds `digitkit.metrics.frechet_distance`;
+    ``seed`` seeds the initial weights and the dropout masks.
     """
-    def block(filters):
+    def block(filters, index):
         return [
-            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=initializer(seed, index)),
             layers.BatchNormalization(),
             layers.ReLU(),
         ]
@@ -110,21 +116,21 @@ def build_judge(name="judge"):
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            *block(32), *block(32), layers.MaxPooling2D(),
-            *block(64), *block(64), layers.MaxPooling2D(),
+            *block(32, 0), *block(32, 1), layers.MaxPooling2D(),
+            *block(64, 2), *block(64, 3), layers.MaxPooling2D(),
             layers.Flatten(),
-            layers.Dropout(0.3),
-            layers.Dense(128, activation="relu", name="features"),
-            layers.Dropout(0.3),
-            layers.Dense(10, activation="softmax"),
+            layers.Dropout(0.3, seed=layer_seed(seed, 4)),
+            layers.Dense(128, activation="relu", name="features", kernel_initializer=initializer(seed, 5)),
+            layers.Dropout(0.3, seed=layer_seed(seed, 6)),
+            layers.Dense(10, activation="softmax", kernel_initializer=initializer(seed, 7)),
         ],
         name=name,
     )
 
 
-def build_plain_dense_classifier():
+def build_plain_dense_classifier(seed=0):
     """The same dense model without dropout: the earlier project's plain baseline."""
-    return build_dense_classifier(dropout=0.0, name="dense_plain")
+    return build_dense_classifier(dropout=0.0, name="dense_plain", seed=seed)
 
 
 BUILDERS = {"dense": build_dense_classifier, "dense_plain": build_plain_dense_classifier, "judge": build_judge}
@@ -149,7 +155,8 @@ def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
         epochs, batch_size, learning_rate: the usual.
         augment: keyword arguments of `build_augmenter`, or None for no augmentation.
         schedule: ``"cosine"`` (decay to 0 over the run) or ``"constant"``.
-        seed: seeds the weights, the shuffling and the augmentation.
+        seed: seeds the augmentation (the weights are seeded by their builder;
+            the shuffling by Keras' global seed, which the ``digitkit`` command sets).
         callbacks: extra Keras callbacks.
 
     Returns:
@@ -157,7 +164,6 @@ def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
     """
     if schedule not in ("cosine", "constant"):
         raise ValueError(f"schedule must be 'cosine' or 'constant'. Received: schedule={schedule!r}")
-    keras.utils.set_random_seed(seed)
     if schedule == "cosine":
         steps = epochs * math.ceil(len(x_train) / batch_size)
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
@@ -188,7 +194,7 @@ def evaluate_classifier(model, images, labels):
     """
     labels = np.asarray(labels).astype(int)
     predictions = predict_probabilities(model, images).argmax(axis=1)
-    confusion = np.zeros((10, 10), dtype=int)
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
     np.add.at(confusion, (labels, predictions), 1)
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
     return dict(accuracy=float((predictions == labels).mean()), per_class=per_class,

@@ -159,7 +159,7 @@ class DiffusionModel(keras.Model):
     """A class-conditional diffusion model: U-Net, cosine schedule, EMA, DDIM sampler.
 
     Train it with ``compile()`` and ``fit({"images": x, "labels": y})`` (or
-    `train_ddim`); draw digits with `sample`.
+    `digitkit.training.fit`); draw digits with `sample`.
 
     Args:
         timesteps: number of noising steps T of the cosine schedule.
@@ -373,95 +373,16 @@ class DiffusionModel(keras.Model):
                 "ema_decay": self.ema_decay, "seed": self.seed}
 
 
-def device_note():
-    """Where this process computes, for the manifest: e.g. ``"tensorflow on cpu:0, 2 CPU cores"``."""
-    import os
-
-    devices = keras.distribution.list_devices()
-    return f"{keras.backend.backend()} on {', '.join(devices)}, {os.cpu_count()} CPU cores"
-
-
 def build_ddim(**kwargs):
-    """The model shipped as ``load_pretrained("ddim")`` (untrained); see `RECIPE`."""
+    """The model shipped as ``load_pretrained("ddim")`` (untrained); trained by `digitkit.training.train`."""
     return DiffusionModel(**{**ARCHITECTURE, **kwargs})
 
 
-# The architecture of the shipped weights and the recipe of their first stage (`digitkit train ddim`).
+# The architecture of the shipped weights (its recipe: `digitkit.training.RECIPES["ddim"]`).
 # The U-Net is small (0.4 M weights) so that a 2-core CPU trains an epoch in about 3 minutes
-# and samples 10 digits in 20 steps in a fraction of a second. The shipped weights continued
-# RECIPE with five `--resume` stages, 46 epochs in all; the manifest's command chains them.
+# and samples 10 digits in 20 steps in a fraction of a second.
 ARCHITECTURE = dict(timesteps=500, channels=(16, 32, 64), blocks=1, embed_dim=128,
                     label_dropout=0.1, ema_decay=0.999)
-RECIPE = dict(epochs=4, batch_size=64, learning_rate=1.5e-3)
-
-
-def train_ddim(model, images, labels, epochs=10, batch_size=128, learning_rate=2e-3, warmup=500,
-               seed=0, validation_data=None, callbacks=None, verbose="auto"):
-    """Train a `DiffusionModel` with Keras' ``fit()``: AdamW, warm-up then cosine decay.
-
-    Args:
-        model: a `DiffusionModel` (e.g. from `build_ddim`).
-        images: float images (N, 28, 28, 1) in [0, 1]; labels: ints (N,).
-        epochs, batch_size, learning_rate: the usual.
-        warmup: optimizer steps of linear warm-up.
-        seed: seeds the shuffling and the model's noise.
-        validation_data: optional ``(images, labels)`` whose loss is reported each epoch.
-        callbacks: extra Keras callbacks (e.g. `SampleGrid` for a training GIF).
-
-    Returns:
-        The `keras.callbacks.History`.
-    """
-    keras.utils.set_random_seed(seed)
-    steps = max(1, epochs * math.ceil(len(images) / batch_size))
-    warmup = min(warmup, steps // 4)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else learning_rate, decay_steps=max(steps - warmup, 1),
-        warmup_target=learning_rate if warmup else None, warmup_steps=warmup)
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, clipnorm=1.0))
-    val = None
-    if validation_data is not None:
-        val = ({"images": validation_data[0], "labels": np.asarray(validation_data[1])},)
-    return model.fit({"images": images, "labels": np.asarray(labels)}, validation_data=val,
-                     epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks,
-                     verbose=verbose)
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Draws the same digits (same seed) after every ``every`` epochs: the frames of a training GIF.
-
-    Args:
-        digits: what to draw each time (default: 0-9 twice).
-        steps, guidance, seed: passed to `DiffusionModel.sample`.
-        every: epochs between two frames.
-        gif_path: if given, the GIF of all frames so far is written there after each frame.
-        weights_path: if given, a ``.weights.h5`` checkpoint is written there after each frame.
-        previous_frames: frames the GIF starts with (e.g. `digitkit.viz.read_gif` of an
-            earlier stage's GIF), so that a resumed run continues it instead of replacing it.
-
-    Attributes:
-        frames: list of (N, 28, 28) arrays, one per frame; ``epochs`` the epoch of each.
-    """
-
-    def __init__(self, digits="01234567890123456789", steps=20, guidance=GUIDANCE, seed=0, every=1,
-                 gif_path=None, weights_path=None, previous_frames=()):
-        super().__init__()
-        self.digits, self.steps, self.guidance, self.seed, self.every = digits, steps, guidance, seed, every
-        self.gif_path, self.weights_path = gif_path, weights_path
-        self.previous_frames = list(previous_frames)
-        self.frames, self.epochs = [], []
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        from digitkit.viz import save_gif, tile
-
-        self.frames.append(self.model.sample(self.digits, steps=self.steps, guidance=self.guidance,
-                                             seed=self.seed))
-        self.epochs.append(epoch + 1)
-        if self.weights_path:
-            self.model.save_weights(self.weights_path)
-        if self.gif_path:  # rewritten each time: an interrupted run still leaves a GIF
-            save_gif(self.previous_frames + [tile(f, ncols=10) for f in self.frames], self.gif_path, fps=2)
 
 
 def trajectory_frames(trajectory, index=0):
@@ -478,44 +399,6 @@ def trajectory_frames(trajectory, index=0):
 
     return [tile(np.stack([xt[index], x0[index]]), ncols=2)
             for xt, x0 in zip(trajectory["x_t"], trajectory["x0"])]
-
-
-def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=GUIDANCE, eta=0.0, seed=0,
-                  reference=None, judge=None):
-    """Judge accuracy, Fréchet distance and sampling time for several step counts.
-
-    Args:
-        model: a trained `DiffusionModel`.
-        steps: the step counts to compare.
-        per_digit: samples of each digit (10 x per_digit in all).
-        guidance, eta, seed: passed to `DiffusionModel.sample`.
-        reference: real images for the Fréchet distance (default: MNIST's test set).
-        judge: the grading classifier (default: the shipped judge).
-
-    Returns:
-        A list of dicts, one per step count: ``steps``, ``accuracy``, ``frechet``,
-        ``seconds_per_100`` (sampling time per 100 digits on this machine).
-    """
-    import time
-
-    from digitkit import metrics
-
-    if reference is None:
-        from digitkit.data import load_mnist
-
-        reference = load_mnist(normalize=True)[1][0]
-    labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
-    reference_features = metrics.judge_features(reference, judge)  # once, not once per step count
-    rows = []
-    for n in steps:
-        start = time.perf_counter()
-        images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed)
-        seconds = time.perf_counter() - start
-        rows.append(dict(steps=int(n), accuracy=metrics.class_accuracy(images, labels, judge=judge),
-                         frechet=metrics.frechet_from_features(metrics.judge_features(images, judge),
-                                                               reference_features),
-                         seconds_per_100=seconds * 100 / len(labels)))
-    return rows
 
 
 # ---------- figures and the notebook's widgets (taught in notebooks/04_diffusion.ipynb) ----------
@@ -606,7 +489,7 @@ def plot_quality(rows, reference=None, reference_name="conditional GAN"):
     """Judge accuracy, Fréchet distance and sampling time against the number of DDIM steps.
 
     Args:
-        rows: the list from `evaluate_ddim`.
+        rows: the list from `digitkit.evaluation.evaluate_ddim`.
         reference: optional dict with ``class_accuracy`` and ``frechet`` (e.g. the
             cGAN's manifest quality), drawn as dashed lines.
     """

@@ -21,16 +21,23 @@ def default_judge():
     return load_pretrained("judge")
 
 
-def _judge(judge):
+def resolve_judge(judge=None):
+    """``judge`` itself, or the shipped judge (`default_judge`) when it is None."""
     return default_judge() if judge is None else judge
+
+
+_EXTRACTORS = {}  # id(judge) -> (judge, its features model)
 
 
 def judge_features(images, judge=None, batch_size=500):
     """The judge's penultimate (``features``) activations, shape (N, 128)."""
     import keras
 
-    judge = _judge(judge)
-    extractor = keras.Model(judge.inputs, judge.get_layer("features").output)
+    judge = resolve_judge(judge)
+    kept = _EXTRACTORS.get(id(judge))
+    if kept is None or kept[0] is not judge:  # one extractor per judge: built (and traced) once
+        kept = _EXTRACTORS[id(judge)] = (judge, keras.Model(judge.inputs, judge.get_layer("features").output))
+    extractor = kept[1]
     return np.asarray(extractor.predict(to_model_input(images), batch_size=batch_size, verbose=0), dtype="float64")
 
 
@@ -65,7 +72,7 @@ def frechet_distance(a, b, judge=None):
 
 def judge_labels(images, judge=None):
     """The digit the judge reads in each image, shape (N,)."""
-    judge = _judge(judge)
+    judge = resolve_judge(judge)
     return np.asarray(judge.predict(to_model_input(images), batch_size=500, verbose=0)).argmax(axis=1)
 
 
@@ -87,3 +94,39 @@ def label_entropy(labels):
     counts = label_histogram(labels)
     p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log(p)).sum())
+
+
+def frechet_floor(n, judge=None):
+    """The judge's Fréchet distance between ``n`` real training and ``n`` real test digits.
+
+    No generator can be expected below it at the same ``n`` (the distance is
+    biased upwards for small sets), so generators are reported as
+    ``frechet / frechet_floor`` too. For the shipped judge the value recorded
+    in its manifest entry (``quality["frechet_floor"][str(n)]``) is used when
+    there is one; otherwise it is measured on the first ``n`` training and
+    test images, once per process.
+    """
+    if int(n) != n or n < 2:
+        raise ValueError(f"n must be a whole number >= 2. Received: n={n!r}")
+    if judge is not None:
+        return _measure_floor(int(n), judge)
+    from digitkit.pretrained import read_manifest
+
+    recorded = read_manifest().get("judge", {}).get("quality", {}).get("frechet_floor", {})
+    if str(int(n)) in recorded:
+        return float(recorded[str(int(n))])
+    return _shipped_floor(int(n))
+
+
+@functools.lru_cache(maxsize=8)
+def _shipped_floor(n):
+    return _measure_floor(n, default_judge())
+
+
+def _measure_floor(n, judge):
+    from digitkit.data import load_mnist
+
+    (x_train, _), (x_test, _) = load_mnist(normalize=True)
+    if n > len(x_test):
+        raise ValueError(f"n can be at most {len(x_test)} (the test images). Received: n={n}")
+    return frechet_distance(x_train[:n], x_test[:n], judge)

@@ -1,7 +1,10 @@
 """Shipped weights: a manifest with checksums, and `load_pretrained(name)`.
 
 ``weights/manifest.json`` records, for every model, its file, sha256, the
-quality measured on it and the command that trained it.
+quality measured on it and the command that trained it. Every generator's
+``quality`` has the same keys (`GENERATOR_QUALITY_KEYS`, written by
+`digitkit.evaluation.quality_record`); the classifiers' have
+``test_accuracy`` and ``train_minutes``. Read them with `quality`.
 """
 
 import datetime
@@ -21,6 +24,25 @@ _BUILDERS = {
     "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
     "ddim": ("digitkit.diffusion", "build_ddim"),
 }
+
+
+GENERATORS = ("gan", "cgan", "ddim")
+
+# The quality keys of every generator's manifest entry, in this order; None where one does not apply
+# (the basic GAN is not asked for digits, so it has no class accuracy).
+GENERATOR_QUALITY_KEYS = (
+    "class_accuracy",      # share of samples the judge reads as the digit asked for (None: gan)
+    "per_class",           # that share for each digit 0-9 (None: gan)
+    "worst_digit",         # the digit with the lowest share (None: gan)
+    "label_entropy",       # entropy of the judge's labels of the samples, nats (ln 10 = 2.30 is uniform)
+    "digit_shares",        # share of samples the judge reads as each digit 0-9
+    "frechet",             # Fréchet distance of n_frechet samples to the first n_frechet test images
+    "frechet_floor",       # the judge's train-vs-test distance at the same n (`digitkit.metrics.frechet_floor`)
+    "frechet_over_floor",  # frechet / frechet_floor
+    "n_frechet",
+    "epochs", "train_minutes", "seconds_per_epoch", "trained_on",
+    "settings",            # the sampling defaults used (DDIM: steps, guidance, eta; {} for the GANs)
+)
 
 
 class CorruptWeightsError(ValueError):
@@ -102,8 +124,29 @@ def load_pretrained(name, directory=None):
     return model
 
 
-def save_pretrained(model, name, quality, command, directory=None):
+def quality(name, directory=None):
+    """The measured quality of model ``name`` from the manifest (a dict; see `GENERATOR_QUALITY_KEYS`).
+
+    Raises:
+        ValueError: unknown name.
+        FileNotFoundError: the manifest has no entry for ``name``.
+    """
+    if name not in _BUILDERS:
+        raise ValueError(f"Unknown pretrained model. Expected one of {available()}. Received: name={name!r}")
+    directory = pathlib.Path(directory or weights_dir())
+    entry = read_manifest(directory).get(name)
+    if entry is None:
+        raise FileNotFoundError(f"{directory / 'manifest.json'} has no entry for {name!r}: train it with "
+                                f"`digitkit train {name if name in GENERATORS else 'classifier --model ' + name}`.")
+    return dict(entry["quality"])
+
+
+def save_pretrained(model, name, quality, command, directory=None, **extra):
     """Save weights as ``<name>.weights.h5`` and record them in the manifest.
+
+    A GAN is saved without its optimizers (`digitkit.gan.GAN.networks_only`):
+    the shipped files hold the networks; a resumable checkpoint is
+    `digitkit.training.Checkpoint`'s job.
 
     Args:
         model: anything with ``save_weights(path)``.
@@ -111,6 +154,7 @@ def save_pretrained(model, name, quality, command, directory=None):
         command: the shell command that reproduces the weights.
         directory: defaults to the shipped ``weights/``; pass another folder
             to keep the shipped weights untouched.
+        extra: more JSON-able fields of the entry (e.g. ``recipe``, ``evaluation``).
 
     Returns:
         The path written.
@@ -120,12 +164,12 @@ def save_pretrained(model, name, quality, command, directory=None):
     directory = pathlib.Path(directory or weights_dir())
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.weights.h5"
-    model.save_weights(path)
+    (model.networks_only() if hasattr(model, "networks_only") else model).save_weights(path)
     manifest = read_manifest(directory)
     manifest[name] = dict(
         file=path.name, sha256=sha256(path), quality=quality, command=command,
         keras=keras.__version__, backend=keras.backend.backend(),
-        date=datetime.date.today().isoformat(),
+        date=datetime.date.today().isoformat(), **extra,
     )
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitkit import cgan, gan, metrics, pretrained
+from digitkit import cgan, gan, metrics, pretrained, viz
 from digitkit.apps import AdvancedApp
 
 
@@ -13,14 +13,13 @@ def model():
 
 @pytest.fixture(scope="module")
 def shipped():
-    if "cgan" not in pretrained.read_manifest():
-        pytest.fail("weights/manifest.json has no 'cgan' entry: run `digitkit train cgan`.")
     return pretrained.load_pretrained("cgan")
 
 
 def test_is_a_gan_and_reuses_its_train_step():
     assert issubclass(cgan.ConditionalGAN, gan.GAN)
     assert "train_step" not in vars(cgan.ConditionalGAN)
+    assert cgan.ConditionalGAN.conditional and not gan.GAN.conditional
 
 
 def test_builders_shapes():
@@ -61,9 +60,12 @@ def test_mixing_weights_zero_and_one_are_the_pure_digits(model):
 def test_visualize_one_panel_per_generator_stage(model):
     maps = model.feature_maps(4, seed=0)
     assert [m.shape[:2] for m in maps.values()] == [(7, 7), (14, 14), (28, 28)]
-    assert len(model.visualize(4, seed=0).axes) == len(maps)
-    reference = cgan.make_reference_cgan()
-    assert len(reference.visualize(4).axes) == 4
+    figure = model.visualize(4, seed=0)
+    assert len(figure.axes) == len(maps)
+    assert [ax.get_title().split(":")[0] for ax in figure.axes] == ["7x7", "14x14", "the image, 28x28"]
+    # the last panel is the generated digit itself
+    np.testing.assert_allclose(figure.axes[-1].get_images()[0].get_array()[1:29, 1:29],
+                               model.generate("4", seed=0)[0], atol=1e-5)
 
 
 def test_one_fit_step_changes_both_networks(model):
@@ -75,6 +77,7 @@ def test_one_fit_step_changes_both_networks(model):
     d0 = [np.array(w) for w in m.discriminator.trainable_weights]
     m.compile()
     history = m.fit(x, y, batch_size=16, epochs=1, verbose=0).history
+    assert int(m.d_optimizer.iterations) == 1 and int(m.g_optimizer.iterations) == 1
     assert all(not np.array_equal(a, np.array(b)) for a, b in zip(d0, m.discriminator.trainable_weights))
     assert any(not np.array_equal(a, np.array(b)) for a, b in zip(g0, m.generator.trainable_weights))
     assert np.isfinite(history["g_grad_norm"][0])
@@ -82,14 +85,19 @@ def test_one_fit_step_changes_both_networks(model):
 
 def test_advanced_app_methods(model):
     app = AdvancedApp(model)
-    assert len(app.generate("123", seed=0).axes) == 3
+    figure = app.generate("123", seed=0)
+    assert len(figure.axes) == 3
+    shown = np.stack([ax.get_images()[0].get_array() for ax in figure.axes])
+    np.testing.assert_allclose(shown, model.generate("123", seed=0), atol=1e-6)
     assert len(app.mix(1, 7, 0.3).axes) == 3
     assert len(app.visualize(2).axes) == 3
 
 
 def test_interpolation_gif(model, tmp_path):
     path = cgan.interpolation_gif(model, tmp_path / "mix.gif", digits="012", steps=4)
-    assert path.stat().st_size > 0
+    frames = viz.read_gif(path)
+    assert len(frames) == 3 * 3  # (steps - 1) frames from each digit to the next, around the loop
+    assert frames[0].ndim == 2 and frames[0].std() > 0
 
 
 def test_pretrained_conditioning_works(shipped):

@@ -19,7 +19,16 @@ def test_dense_classifier_is_the_earlier_projects_model():
 def test_judge_has_a_features_layer_and_probabilities():
     judge = classifier.build_judge()
     assert judge.get_layer("features").units == 128
-    assert judge(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 10)
+    out = np.asarray(judge(np.random.default_rng(0).uniform(0, 1, (2, 28, 28, 1)).astype("float32")))
+    assert out.shape == (2, 10) and (out >= 0).all()
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("build", [classifier.build_dense_classifier, classifier.build_judge])
+def test_same_seed_same_initial_weights(build):
+    a, b, c = build(seed=1), build(seed=1), build(seed=2)
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -75,6 +84,9 @@ def test_distortions_change_the_images_but_keep_shape(test_digits, kind):
 
 def test_robustness_table_has_a_row_per_distortion(test_digits):
     x, y = test_digits
-    table = classifier.robustness_table({"untrained": classifier.build_dense_classifier()}, x[:20], y[:20])
+    model = classifier.build_dense_classifier()
+    table = classifier.robustness_table({"untrained": model}, x[:20], y[:20])
     assert list(table.index) == list(classifier.DISTORTIONS) and list(table.columns) == ["untrained"]
-    assert table.to_numpy().max() <= 1.0
+    for kind in ("original", "thick"):
+        expected = classifier.evaluate_classifier(model, classifier.distort(x[:20], kind), y[:20])["accuracy"]
+        assert table.loc[kind, "untrained"] == expected

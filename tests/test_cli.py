@@ -38,13 +38,16 @@ def test_evaluate_prints_accuracy_and_writes_the_confusion_matrix(tmp_path, caps
     assert iio.imread(png).ndim == 3
 
 
-def test_train_writes_weights_and_manifest_elsewhere(tmp_path, monkeypatch, capsys):
-    from digitkit import classifier, pretrained
+def test_train_writes_weights_and_manifest_elsewhere(tmp_path, test_digits):
+    from digitkit import pretrained
 
-    monkeypatch.setitem(classifier.RECIPES, "dense_plain",
-                        dict(epochs=1, learning_rate=1e-3, augment=None, schedule="constant"))
-    cli.main(["train", "classifier", "--model", "dense_plain", "--out", str(tmp_path)])
+    cli.main(["train", "classifier", "--model", "dense_plain", "--epochs", "1", "--n-images", "2000",
+              "--out", str(tmp_path)])
     entry = pretrained.read_manifest(tmp_path)["dense_plain"]
-    assert entry["command"].startswith("digitkit train classifier --model dense_plain")
+    assert entry["command"] == "digitkit train classifier --model dense_plain --seed 0 --epochs 1"
     assert 0.5 < entry["quality"]["test_accuracy"] <= 1
-    assert pretrained.load_pretrained("dense_plain", directory=tmp_path) is not None
+    loaded = pretrained.load_pretrained("dense_plain", directory=tmp_path)
+    x, y = test_digits
+    assert (loaded.predict(x, verbose=0).argmax(axis=1) == y).mean() > 0.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier_runs.json", "dense_plain.weights.h5",
+                                                          "manifest.json"]

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitkit import diffusion, viz
+from digitkit import diffusion
 from digitkit.apps import DiffusionApp
 
 TINY = dict(timesteps=50, channels=(8, 16), embed_dim=16, groups=4, seed=0)
@@ -186,22 +186,6 @@ def test_bad_constructor_arguments():
         diffusion.DiffusionModel(label_dropout=1.0, **TINY)
     with pytest.raises(ValueError, match="ema_decay"):
         diffusion.DiffusionModel(ema_decay=1.5, **TINY)
-
-
-def test_train_ddim_runs_through_fit(tmp_path):
-    model = diffusion.DiffusionModel(**TINY)
-    images, labels = _batch(64)
-    gif = tmp_path / "ddim.gif"
-    frames = diffusion.SampleGrid(digits="01", steps=2, gif_path=gif)
-    history = diffusion.train_ddim(model, images, labels, epochs=2, batch_size=32, warmup=2,
-                                   validation_data=(images[:16], labels[:16]), callbacks=[frames], verbose=0)
-    assert len(history.history["loss"]) == 2 and "val_loss" in history.history
-    assert np.isfinite(history.history["loss"]).all()
-    assert len(frames.frames) == 2 and frames.frames[0].shape == (2, 28, 28)
-    # A resumed stage continues the GIF of the earlier one instead of replacing it.
-    more = diffusion.SampleGrid(digits="01", steps=2, gif_path=gif, previous_frames=viz.read_gif(gif))
-    diffusion.train_ddim(model, images, labels, epochs=1, batch_size=32, warmup=2, callbacks=[more], verbose=0)
-    assert len(viz.read_gif(gif)) == 3
 
 
 def test_figures_and_app_methods(trained):

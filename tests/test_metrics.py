@@ -45,3 +45,25 @@ def test_label_histogram_and_entropy():
     assert metrics.label_histogram([0, 0, 9]).tolist() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     assert metrics.label_entropy(np.arange(10).repeat(5)) == pytest.approx(np.log(10))
     assert metrics.label_entropy([4] * 30) == 0.0
+
+
+def test_resolve_judge_returns_the_given_judge_or_the_shipped_one():
+    from digitkit import classifier
+
+    judge = classifier.build_judge(seed=0)
+    assert metrics.resolve_judge(judge) is judge
+    assert metrics.resolve_judge() is metrics.default_judge() is metrics.resolve_judge(None)
+
+
+def test_frechet_floor_is_the_train_vs_test_distance(mnist):
+    from digitkit import classifier
+
+    (x, _), (xt, _) = mnist
+    judge = classifier.build_judge(seed=0)
+    floor = metrics.frechet_floor(50, judge=judge)
+    assert floor == pytest.approx(metrics.frechet_distance(x[:50], xt[:50], judge))
+    shipped = metrics.frechet_floor(200)
+    assert shipped == pytest.approx(metrics.frechet_distance(x[:200], xt[:200]), rel=1e-6) and shipped > 0
+    assert metrics.frechet_floor(200) == shipped  # cached
+    with pytest.raises(ValueError, match="Received: n=1"):
+        metrics.frechet_floor(1)

@@ -62,3 +62,39 @@ def test_resume_returns_the_model_and_its_training_so_far(tmp_path):
     loaded, previous = pretrained.resume("dense", directory=tmp_path)
     assert previous == {"epochs": 3, "minutes": 1.5, "command": "digitkit train x && "}
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+
+
+def test_quality_reads_the_manifest_and_names_missing_entries(tmp_path):
+    model = classifier.build_dense_classifier()
+    pretrained.save_pretrained(model, "dense", {"test_accuracy": 0.5, "train_minutes": 0.1}, "x", directory=tmp_path,
+                               recipe={"epochs": 1})
+    assert pretrained.quality("dense", directory=tmp_path) == {"test_accuracy": 0.5, "train_minutes": 0.1}
+    assert pretrained.read_manifest(tmp_path)["dense"]["recipe"] == {"epochs": 1}
+    with pytest.raises(FileNotFoundError, match="digitkit train gan"):
+        pretrained.quality("gan", directory=tmp_path)
+    with pytest.raises(ValueError, match="Received: name='vae'"):
+        pretrained.quality("vae")
+
+
+@pytest.mark.parametrize("name", pretrained.GENERATORS)
+def test_every_shipped_generator_has_the_same_quality_keys(name):
+    quality = pretrained.quality(name)
+    assert sorted(quality) == sorted(pretrained.GENERATOR_QUALITY_KEYS)
+    assert quality["n_frechet"] == 10000 and quality["frechet"] > quality["frechet_floor"] > 0
+    assert quality["frechet_over_floor"] == pytest.approx(quality["frechet"] / quality["frechet_floor"], rel=0.01)
+    assert pretrained.read_manifest()[name]["command"].startswith(f"digitkit train {name} --epochs ")
+
+
+def test_a_shipped_gan_is_saved_without_its_optimizers(tmp_path):
+    import h5py
+
+    from digitkit.gan import GAN
+
+    model = GAN(seed=3)  # the shipped architecture, which load_pretrained builds
+    model.compile()
+    model.build_optimizers()
+    path = pretrained.save_pretrained(model, "gan", {}, "x", directory=tmp_path)
+    with h5py.File(path, "r") as f:
+        assert {"generator", "discriminator"} <= set(f.keys()) and "d_optimizer" not in f.keys()
+    loaded = pretrained.load_pretrained("gan", directory=tmp_path)
+    np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))

@@ -5,7 +5,7 @@ Taught in notebooks/02_gan.ipynb.
 
 import numpy as np
 
-from digitkit import gan, viz
+from digitkit import diagnostics, gan, lab, viz
 
 
 class GenerateApp:
@@ -96,7 +96,7 @@ class TrainLab:
 
     Args:
         reference: ``{name: history}`` drawn beside the learner's run (e.g.
-            the recorded healthy run from `load_runs`).
+            the recorded healthy run from `digitkit.runs.load_runs`).
         n_images, epochs: size of the learner's run.
     """
 
@@ -109,9 +109,9 @@ class TrainLab:
 
     def train(self, **knobs):
         """Run a short GAN with these knobs; returns the diagnostics beside the reference."""
-        model, history, _ = gan.lab_run(knobs, n_images=self.n_images, epochs=self.epochs, n_samples=self.n_samples)
+        model, history = lab.lab_run(knobs, n_images=self.n_images, epochs=self.epochs, n_samples=self.n_samples)
         self.last = (model, history)
-        return gan.plot_diagnostics({**self.reference, "yours": history}, samples=model.generate(25, seed=0))
+        return diagnostics.plot_diagnostics({**self.reference, "yours": history}, samples=model.generate(25, seed=0))
 
     def widget(self):
         """The ipywidgets panel (display it in a notebook)."""

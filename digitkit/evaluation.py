@@ -1,0 +1,148 @@
+"""The judge's measures of any generator, taken the same way for each, and the manifest's quality record.
+
+`evaluate_generator` is what ``digitkit train gan|cgan|ddim`` writes into
+``weights/manifest.json`` (through `quality_record`, the one function that
+writes its keys) and what notebooks 02-04 and the README read back through
+`digitkit.pretrained.quality`. `generate` is the generator API of the
+contract for any generator: ``generate(gan, 16)``, ``generate(cgan, "646775")``.
+"""
+
+import numpy as np
+
+from digitkit import metrics, pretrained
+from digitkit.checks import check_whole
+from digitkit.data import load_mnist
+
+# How each generator is measured for the manifest (`evaluate_generator`).
+EVALUATION = dict(per_digit=1000, n_frechet=10000, seed=123)
+
+
+def is_conditional(model):
+    """True for a generator whose `generate` takes digits (cGAN, DDIM), False for the basic GAN."""
+    return getattr(model, "conditional", True)
+
+
+def generate(model, what, seed=0):
+    """The generator API for any generator: ``what`` is a count (GAN) or digits (cGAN, DDIM)."""
+    if hasattr(model, "generate"):
+        return model.generate(what, seed=seed)
+    from digitkit import diffusion  # until DiffusionModel.generate lands: its defaults, as in the contract
+
+    return model.sample(what, steps=getattr(diffusion, "STEPS", 20), guidance=diffusion.GUIDANCE, eta=0.0,
+                        seed=seed)
+
+
+def sampling_settings(model):
+    """The sampling defaults `generate` uses, for the manifest's ``settings`` ({} for the GANs)."""
+    if hasattr(model, "d_optimizer"):
+        return {}
+    from digitkit import diffusion
+
+    return dict(steps=getattr(diffusion, "STEPS", 20), guidance=diffusion.GUIDANCE, eta=0.0)
+
+
+def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=None):
+    """The judge's measures of any generator, the same way for each.
+
+    A conditional generator draws ``per_digit`` samples of each digit: the
+    judge's class accuracy per digit and overall, and the worst digit. Every
+    generator then has the judge's label entropy and digit shares, and the
+    Fréchet distance of ``n_frechet`` samples (the per-digit ones when there
+    are exactly as many; otherwise ``n_frechet`` samples, digits cycling 0-9)
+    to the first ``n_frechet`` test images, beside the judge's floor at that
+    size (`digitkit.metrics.frechet_floor`).
+
+    Returns:
+        dict with ``class_accuracy``, ``per_class``, ``worst_digit`` (None for
+        the basic GAN), ``label_entropy``, ``digit_shares``, ``frechet``,
+        ``frechet_floor``, ``frechet_over_floor``, ``n_frechet`` and ``settings``.
+    """
+    check_whole(per_digit=per_digit, n_frechet=n_frechet)
+    judge_model = metrics.resolve_judge(judge)
+    result = dict(class_accuracy=None, per_class=None, worst_digit=None)
+    if is_conditional(model):
+        digits = np.repeat(np.arange(10), per_digit)
+        images = generate(model, digits, seed=seed)
+        labels = metrics.judge_labels(images, judge_model)
+        per_class = [float((labels[digits == d] == d).mean()) for d in range(10)]
+        result.update(class_accuracy=float((labels == digits).mean()), per_class=per_class,
+                      worst_digit=int(np.argmin(per_class)))
+        if len(images) != n_frechet:
+            images = generate(model, np.arange(n_frechet) % 10, seed=seed)
+            labels = metrics.judge_labels(images, judge_model)
+    else:
+        images = generate(model, n_frechet, seed=seed)
+        labels = metrics.judge_labels(images, judge_model)
+    _, (x_test, _) = load_mnist(normalize=True)
+    frechet = metrics.frechet_from_features(metrics.judge_features(images, judge_model),
+                                            metrics.judge_features(x_test[:n_frechet], judge_model))
+    floor = metrics.frechet_floor(n_frechet, judge=judge)
+    shares = metrics.label_histogram(labels) / len(labels)
+    result.update(label_entropy=metrics.label_entropy(labels), digit_shares=[float(s) for s in shares],
+                  frechet=frechet, frechet_floor=floor, frechet_over_floor=frechet / floor, n_frechet=int(n_frechet),
+                  settings=sampling_settings(model))
+    return result
+
+
+def quality_record(measured, epochs, train_minutes, seconds_per_epoch, trained_on):
+    """A generator's manifest ``quality``: exactly `digitkit.pretrained.GENERATOR_QUALITY_KEYS`, rounded.
+
+    Args:
+        measured: the dict of `evaluate_generator` (or the same keys from an earlier measurement).
+        epochs, train_minutes, seconds_per_epoch, trained_on: how it was trained.
+    """
+    def rounded(value, digits=4):
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple)):
+            return [rounded(v, digits) for v in value]
+        return round(float(value), digits) + 0.0  # + 0.0: no -0.0 in the manifest
+
+    record = dict(class_accuracy=rounded(measured.get("class_accuracy")),
+                  per_class=rounded(measured.get("per_class")), worst_digit=measured.get("worst_digit"),
+                  label_entropy=rounded(measured.get("label_entropy")),
+                  digit_shares=rounded(measured.get("digit_shares")),
+                  frechet=rounded(measured.get("frechet"), 3), frechet_floor=rounded(measured.get("frechet_floor"), 3),
+                  frechet_over_floor=rounded(measured.get("frechet_over_floor"), 2),
+                  n_frechet=measured.get("n_frechet"), epochs=int(epochs), train_minutes=rounded(train_minutes, 1),
+                  seconds_per_epoch=rounded(seconds_per_epoch, 1), trained_on=trained_on,
+                  settings=dict(measured.get("settings") or {}))
+    assert tuple(record) == pretrained.GENERATOR_QUALITY_KEYS
+    return record
+
+
+def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=None, eta=0.0, seed=0, reference=None,
+                  judge=None):
+    """Judge accuracy, Fréchet distance and sampling time for several step counts.
+
+    Args:
+        model: a trained `DiffusionModel`.
+        steps: the step counts to compare.
+        per_digit: samples of each digit (10 x per_digit in all).
+        guidance, eta, seed: passed to `DiffusionModel.sample` (guidance: default `digitkit.diffusion.GUIDANCE`).
+        reference: real images for the Fréchet distance (default: MNIST's test set).
+        judge: the grading classifier (default: the shipped judge).
+
+    Returns:
+        A list of dicts, one per step count: ``steps``, ``accuracy``, ``frechet``,
+        ``seconds_per_100`` (sampling time per 100 digits on this machine).
+    """
+    import time
+
+    from digitkit import diffusion
+
+    guidance = diffusion.GUIDANCE if guidance is None else guidance
+    if reference is None:
+        reference = load_mnist(normalize=True)[1][0]
+    labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
+    reference_features = metrics.judge_features(reference, judge)  # once, not once per step count
+    rows = []
+    for n in steps:
+        start = time.perf_counter()
+        images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed)
+        seconds = time.perf_counter() - start
+        rows.append(dict(steps=int(n), accuracy=metrics.class_accuracy(images, labels, judge=judge),
+                         frechet=metrics.frechet_from_features(metrics.judge_features(images, judge),
+                                                               reference_features),
+                         seconds_per_100=seconds * 100 / len(labels)))
+    return rows

@@ -1,0 +1,417 @@
+"""One training path for every model of the course: build (or resume), fit, measure, write.
+
+``digitkit train NAME`` is `train(NAME)`: it builds the model (or resumes its
+checkpoint), trains it with Keras' ``fit`` and the course's callbacks
+(`SampleGrid` draws the training GIF through the generator API, `EpochTimer`
+times the epochs, `Checkpoint` keeps a resumable checkpoint with the optimizer
+state and the epoch, and `digitkit.diagnostics.GANMonitor` records a GAN's
+diagnostics), measures every generator on the judge the same way
+(`evaluate_generator`), and writes the weights, the manifest entry
+(`digitkit.pretrained`), the training GIF and the history (`digitkit.runs`).
+
+The recipes (`RECIPES`) are the defaults that made the shipped weights; what
+they do not say (the architectures, DDIM's sampling steps and guidance) lives
+in the model modules. Nothing here touches global random state: seeds go to
+the builders and to `keras.random.SeedGenerator`s (the ``digitkit`` command
+sets Keras' global seed for the shuffling).
+"""
+
+import math
+import os
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from digitkit import classifier, pretrained, runs, viz
+from digitkit.checks import check_positive, check_whole
+from digitkit.data import load_mnist
+from digitkit.evaluation import EVALUATION, evaluate_generator, generate, is_conditional, quality_record
+
+GENERATORS = ("gan", "cgan", "ddim")
+CLASSIFIERS = tuple(classifier.RECIPES)
+
+# DDIM's learning rate: cosine decay with warm-up, restarted at the same fractions of the run as the
+# six stages that trained the shipped weights (4, 4, 10, 8, 10 and 10 epochs at these peaks).
+DDIM_STAGES = ((4, 1.5e-3), (4, 7.5e-4), (10, 1e-3), (8, 7.5e-4), (10, 7.5e-4), (10, 5e-4))
+
+RECIPES = {
+    "gan": dict(epochs=65, batch_size=128, gif_every=2, monitor_samples=1000),
+    "cgan": dict(epochs=22, batch_size=64, gif_every=1, monitor_samples=1000),
+    "ddim": dict(epochs=46, batch_size=64, gif_every=1, stages=DDIM_STAGES, warmup=500, weight_decay=1e-4),
+    **{name: dict(recipe) for name, recipe in classifier.RECIPES.items()},
+}
+
+
+class StagedCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Cosine decay with linear warm-up, restarted at the start of each stage.
+
+    Args:
+        boundaries: the first optimizer step of each stage, then the last step + 1.
+        peaks: the peak learning rate of each stage.
+        warmup: warm-up steps at the start of each stage (at most a quarter of it).
+    """
+
+    def __init__(self, boundaries, peaks, warmup=500):
+        self.boundaries = [int(b) for b in boundaries]
+        self.peaks = [float(p) for p in peaks]
+        self.warmup = int(warmup)
+
+    def __call__(self, step):
+        ops = keras.ops
+        step = ops.cast(step, "float32")
+        rate = ops.zeros(())
+        for start, end, peak in zip(self.boundaries[:-1], self.boundaries[1:], self.peaks):
+            warm = max(min(self.warmup, (end - start) // 4), 1)
+            local = step - start
+            cosine = 0.5 * peak * (1 + ops.cos(math.pi * ops.clip((local - warm) / max(end - start - warm, 1), 0, 1)))
+            value = ops.where(local < warm, peak * local / warm, cosine)
+            inside = step >= start if end == self.boundaries[-1] else (step >= start) & (step < end)
+            rate = ops.where(inside, value, rate)
+        return rate
+
+    def get_config(self):
+        return dict(boundaries=self.boundaries, peaks=self.peaks, warmup=self.warmup)
+
+
+def ddim_schedule(total_steps, stages=DDIM_STAGES, warmup=500):
+    """The `StagedCosine` over ``total_steps`` whose stages keep the recipe's proportions."""
+    lengths = np.array([epochs for epochs, _ in stages], dtype="float64")
+    boundaries = np.round(np.concatenate([[0], np.cumsum(lengths)]) / lengths.sum() * total_steps).astype(int)
+    return StagedCosine(boundaries, [peak for _, peak in stages], warmup=warmup)
+
+
+def compile_for_training(model, total_steps, recipe=None, learning_rate=None):
+    """Compile a GAN, conditional GAN or `DiffusionModel` with its recipe's optimizers.
+
+    GANs get their two Adams from the constructor's learning rates; the DDIM
+    AdamW on `ddim_schedule` over ``total_steps`` (or, given a
+    ``learning_rate``, one cosine decay from it after the warm-up).
+    """
+    recipe = recipe or RECIPES["gan" if hasattr(model, "d_optimizer") else "ddim"]
+    if hasattr(model, "d_optimizer"):
+        model.compile()
+    else:
+        stages = ((1, learning_rate),) if learning_rate else recipe.get("stages", DDIM_STAGES)
+        schedule = ddim_schedule(total_steps, stages, recipe.get("warmup", 500))
+        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.get("weight_decay", 1e-4),
+                                                       clipnorm=1.0))
+    return model
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Draws the same samples (same seed) every ``every`` epochs: the frames of a training GIF.
+
+    Uses the generator API (`generate`), so it draws any generator of the course.
+
+    Args:
+        what: digits for a conditional generator (default 0-9 twice), a count
+            for the basic GAN (default 40).
+        seed: the seed of every frame.
+        every: epochs between two frames.
+        gif_path: if given, the GIF of all frames so far is written there after
+            each frame (an interrupted run still leaves a GIF).
+        previous_frames: frames the GIF starts with (`digitkit.viz.read_gif` of
+            an earlier run's GIF), so that a resumed run continues it.
+        start_frame: also draw a frame before training.
+        fps, scale: of the GIF.
+
+    Attributes:
+        frames: list of (N, 28, 28) arrays; ``epochs``: the epoch of each.
+    """
+
+    def __init__(self, what=None, seed=0, every=1, gif_path=None, previous_frames=(), start_frame=False, fps=2,
+                 scale=3):
+        super().__init__()
+        check_whole(every=every)
+        self.what, self.seed, self.every, self.gif_path = what, seed, every, gif_path
+        self.previous_frames, self.start_frame, self.fps, self.scale = list(previous_frames), start_frame, fps, scale
+        self.frames, self.epochs = [], []
+
+    def _draw(self, epoch):
+        what = self.what
+        if what is None:
+            what = "01234567890123456789" if is_conditional(self.model) else 40
+        self.frames.append(generate(self.model, what, seed=self.seed))
+        self.epochs.append(epoch)
+        if self.gif_path:
+            tiles = [(viz.tile(f, ncols=10) * 255).round().astype(np.uint8) for f in self.frames]
+            tiles = [t.repeat(self.scale, axis=0).repeat(self.scale, axis=1) for t in tiles]
+            viz.save_gif(self.previous_frames + tiles, self.gif_path, fps=self.fps)
+
+    def on_train_begin(self, logs=None):
+        if self.start_frame and not self.previous_frames:
+            self._draw(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._draw(epoch + 1)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds ``epoch_seconds`` to every epoch's logs (so the History has it)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.time() - self._start
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Writes a resumable checkpoint after every epoch: networks, optimizer state and the epoch.
+
+    The ``.weights.h5`` file is the compiled model's ``save_weights`` (which
+    holds its optimizers' variables); the epoch, the training minutes so far
+    and the seed are attributes of the file (`read_checkpoint`).
+    """
+
+    def __init__(self, path, seed=0, minutes_before=0.0):
+        super().__init__()
+        self.path, self.seed, self.minutes_before = pathlib.Path(path), seed, minutes_before
+
+    def on_train_begin(self, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import h5py
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.model.save_weights(self.path)
+        with h5py.File(self.path, "a") as f:
+            f.attrs["epoch"] = epoch + 1
+            f.attrs["minutes"] = self.minutes_before + (time.time() - self._start) / 60
+            f.attrs["seed"] = self.seed
+
+
+def read_checkpoint(path):
+    """``{"epoch", "minutes", "seed"}`` of a `Checkpoint` file."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return dict(epoch=int(f.attrs["epoch"]), minutes=float(f.attrs["minutes"]), seed=int(f.attrs["seed"]))
+
+
+def load_checkpoint(model, path, total_steps, recipe=None):
+    """Compile ``model``, create its optimizers' variables and load a `Checkpoint` into it.
+
+    Returns:
+        The checkpoint's ``{"epoch", "minutes", "seed"}``; ``model`` holds its
+        networks and its optimizers' iteration counts and moments.
+    """
+    compile_for_training(model, total_steps, recipe)
+    if hasattr(model, "build_optimizers"):
+        model.build_optimizers()
+    else:
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(path)
+    return read_checkpoint(path)
+
+
+def fit(model, x, y=None, epochs=1, batch_size=128, initial_epoch=0, reference_images=None, judge=None,
+        n_samples=1000, gif_path=None, gif_every=1, seed=0, verbose=0, callbacks=(), defer_diagnostics=False,
+        previous_frames=(), recipe=None, learning_rate=None):
+    """Train any generator of the course with ``fit`` and the course's callbacks.
+
+    Compiles the model with `compile_for_training` if it is not compiled yet.
+
+    Args:
+        model: a `digitkit.gan.GAN`, `digitkit.cgan.ConditionalGAN` or `DiffusionModel`.
+        x: float images (N, 28, 28, 1) in [0, 1]; y: their labels (conditional models).
+        epochs: the epoch to stop after (as Keras counts: ``initial_epoch + new epochs``).
+        batch_size: the usual.
+        initial_epoch: epochs already done (a resumed run).
+        reference_images: real images for a GAN's per-epoch diagnostics
+            (`digitkit.diagnostics.GANMonitor`, ``n_samples`` of them); None: none.
+        judge: the grading classifier (default: the shipped judge).
+        gif_path: the training GIF (one frame every ``gif_every`` epochs, `SampleGrid`).
+        seed: seed of the diagnostics' and the GIF's samples.
+        verbose: Keras' progress output (and the monitor's line per epoch).
+        callbacks: more Keras callbacks.
+        defer_diagnostics: compute the GAN diagnostics after training (`GANMonitor.replay`).
+        previous_frames: frames the GIF starts with (a resumed run).
+        recipe, learning_rate: passed to `compile_for_training` if the model is not compiled.
+
+    Returns:
+        The history: ``{key: list of per-epoch numbers}`` (with ``epoch_seconds``).
+    """
+    check_positive(epochs=epochs - initial_epoch, batch_size=batch_size)
+    if not model.compiled:
+        compile_for_training(model, (epochs - initial_epoch) * math.ceil(len(x) / batch_size), recipe, learning_rate)
+    callbacks = [EpochTimer(), *callbacks]
+    monitor = None
+    if reference_images is not None and hasattr(model, "d_optimizer"):
+        from digitkit.diagnostics import GANMonitor
+
+        monitor = GANMonitor(reference_images, judge=judge, n_samples=n_samples, seed=seed, verbose=bool(verbose),
+                             defer=defer_diagnostics)
+        callbacks.append(monitor)
+    if gif_path is not None:
+        callbacks.append(SampleGrid(seed=seed + 1, every=gif_every, gif_path=gif_path, previous_frames=previous_frames,
+                                    start_frame=initial_epoch == 0))
+    if hasattr(model, "d_optimizer"):
+        data = dict(x=x) if y is None else dict(x=x, y=np.asarray(y))
+    else:
+        data = dict(x={"images": x, "labels": np.asarray(y)})
+    history = model.fit(**data, epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, shuffle=True,
+                        verbose=verbose if verbose == 2 else 0, callbacks=callbacks)
+    result = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    if monitor is not None and monitor.defer:
+        result = monitor.replay(result)
+    return result
+
+
+def device_note():
+    """Where this process computes, for the manifest: e.g. ``"tensorflow on cpu:0, 2 CPU cores"``."""
+    devices = keras.distribution.list_devices()
+    return f"{keras.backend.backend()} on {', '.join(devices)}, {os.cpu_count()} CPU cores"
+
+
+def build(name, seed=0):
+    """The untrained model ``name`` of the course, its weights seeded by ``seed``."""
+    if name in CLASSIFIERS:
+        return classifier.BUILDERS[name](seed=seed)
+    if name == "gan":
+        from digitkit.gan import GAN
+
+        return GAN(seed=seed)
+    if name == "cgan":
+        from digitkit.cgan import ConditionalGAN
+
+        return ConditionalGAN(seed=seed)
+    if name == "ddim":
+        from digitkit import diffusion
+
+        return diffusion.build_ddim(seed=seed)
+    raise ValueError(f"Unknown model. Expected one of {GENERATORS + CLASSIFIERS}. Received: name={name!r}")
+
+
+# where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
+HISTORIES = {"gan": ("gan", "pretrained"), "cgan": ("cgan", "cgan_pretrained"), "ddim": ("ddim", "ddim_pretrained"),
+             **{name: ("classifier", name) for name in CLASSIFIERS}}
+
+
+def places(name, out=None):
+    """Where `train` writes: ``weights`` folder, ``gif``, ``history`` (runs JSON) and ``checkpoint``.
+
+    With ``out``, everything goes into that folder; otherwise the weights into
+    ``weights/``, the GIF and history into ``assets/training/`` and the
+    resumable checkpoint into ``runs/``.
+    """
+    from digitkit import project_dir
+
+    stem, _ = HISTORIES[name]
+    if out is not None:
+        out = pathlib.Path(out)
+        return dict(weights=out, gif=out / f"{name}.gif", history=out / f"{stem}_runs.json",
+                    checkpoint=out / f"{name}.resume.weights.h5")
+    return dict(weights=pretrained.weights_dir(), gif=runs.training_dir() / f"{name}.gif",
+                history=runs.runs_path(stem), checkpoint=project_dir() / "runs" / f"{name}.resume.weights.h5")
+
+
+def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
+    """``(model, done)``: a new model, or the resumed one with ``done = {epoch, minutes, seed}``."""
+    if not resume:
+        return build(name, seed), dict(epoch=0, minutes=0.0, seed=seed)
+    if where["checkpoint"].is_file():
+        done = read_checkpoint(where["checkpoint"])
+        model = build(name, done["seed"] + done["epoch"])  # new noise for the new epochs
+        load_checkpoint(model, where["checkpoint"], (done["epoch"] + new_epochs) * steps_per_epoch, recipe)
+        return model, done
+    # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
+    model, previous = pretrained.resume(name, directory=where["weights"])
+    print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
+    return model, dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed)
+
+
+def train(name, epochs=None, seed=0, out=None, resume=False, n_images=None, evaluation=None, monitor_samples=None,
+          verbose=1):
+    """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
+
+    Args:
+        name: ``"gan"``, ``"cgan"``, ``"ddim"`` or a classifier (``"dense"``, ``"dense_plain"``, ``"judge"``).
+        epochs: epochs to train now (default: the recipe's).
+        seed: seeds the weights and the model's noise.
+        out: folder for everything written (default: the shipped places, see `places`).
+        resume: continue from the checkpoint in `places` (optimizer state and
+            epoch counter restored): ``epochs`` more epochs, numbered on.
+        n_images: train on the first ``n_images`` training images (default: all 60,000).
+        evaluation: overrides of `digitkit.evaluation.EVALUATION` (``per_digit``, ``n_frechet``, ``seed``).
+        monitor_samples: samples for a GAN's per-epoch diagnostics (default: the recipe's).
+        verbose: 0 silent, 1 one line per epoch, 2 Keras' progress.
+
+    Returns:
+        ``(model, quality)``: the trained model and its manifest quality.
+    """
+    if name not in RECIPES:
+        raise ValueError(f"Unknown model. Expected one of {sorted(RECIPES)}. Received: name={name!r}")
+    recipe = dict(RECIPES[name])
+    new_epochs = epochs or recipe["epochs"]
+    check_whole(epochs=new_epochs)
+    where = places(name, out)
+    (x, y), (x_test, y_test) = load_mnist(normalize=True)
+    x, y = x[:n_images], y[:n_images]
+    if name in CLASSIFIERS:
+        return _train_classifier(name, x, y, (x_test, y_test), dict(recipe, epochs=new_epochs), seed, where,
+                                 resume, verbose)
+    batch_size = recipe["batch_size"]
+    steps_per_epoch = math.ceil(len(x) / batch_size)
+    model, done = _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs)
+    total = done["epoch"] + new_epochs
+    if not model.compiled:
+        compile_for_training(model, total * steps_per_epoch, recipe)
+    earlier = viz.read_gif(where["gif"]) if resume and where["gif"].is_file() else ()
+    start = time.time()
+    history = fit(model, x, y if is_conditional(model) else None, epochs=total, initial_epoch=done["epoch"],
+                  batch_size=batch_size, reference_images=x_test if name != "ddim" else None,
+                  n_samples=monitor_samples or recipe.get("monitor_samples", 1000), gif_path=where["gif"],
+                  gif_every=recipe["gif_every"], seed=seed, verbose=verbose, previous_frames=earlier, recipe=recipe,
+                  callbacks=[Checkpoint(where["checkpoint"], seed=done["seed"], minutes_before=done["minutes"])])
+    minutes = done["minutes"] + (time.time() - start) / 60
+    measured = evaluate_generator(model, **{**EVALUATION, **(evaluation or {})})
+    quality = quality_record(measured, total, minutes, float(np.median(history["epoch_seconds"])), device_note())
+    _write(name, model, quality, history, where, done, total, recipe, evaluation, resume)
+    return model, quality
+
+
+def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
+    """The manifest entry (one command that reproduces the weights) and the run's history."""
+    command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
+    pretrained.save_pretrained(model, name, quality, command, directory=where["weights"],
+                               recipe=dict(recipe, epochs=total), evaluation={**EVALUATION, **(evaluation or {})})
+    stem, run_name = HISTORIES[name]
+    epochs = list(range(done["epoch"] + 1, total + 1))
+    recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}
+    if resume and run_name in recorded:
+        history = runs.merge_histories(recorded[run_name]["history"], history)
+        epochs = recorded[run_name].get("epochs", []) + epochs
+    knobs = {k: v for k, v in recipe.items() if k != "stages"}
+    runs.save_run(run_name, dict(knobs, epochs=total), history, path=where["history"], quality=quality, epochs=epochs)
+
+
+def _train_classifier(name, x, y, validation, recipe, seed, where, resume, verbose):
+    """A classifier through `digitkit.classifier.train_classifier` (a fresh optimizer each run)."""
+    if resume:
+        raise ValueError(f"--resume is for the generators (gan, cgan, ddim). Received: name={name!r}, resume=True")
+    model = build(name, seed)
+    start = time.time()
+    history = classifier.train_classifier(model, x, y, validation_data=validation, seed=seed, callbacks=[EpochTimer()],
+                                          verbose=2 if verbose == 2 else 0, **recipe)
+    minutes = (time.time() - start) / 60
+    accuracy = classifier.evaluate_classifier(model, *validation)["accuracy"]
+    quality = dict(test_accuracy=round(accuracy, 4), train_minutes=round(minutes, 1))
+    if name == "judge":
+        from digitkit import metrics
+
+        floors = {str(n): round(metrics.frechet_floor(n, judge=model), 3) for n in (1000, 2000, 10000)}
+        quality["frechet_floor"] = floors
+    command = f"digitkit train classifier --model {name} --seed {seed}" + (
+        f" --epochs {recipe['epochs']}" if recipe["epochs"] != classifier.RECIPES[name]["epochs"] else "")
+    pretrained.save_pretrained(model, name, quality, command, directory=where["weights"])
+    runs.save_run(name, dict(recipe), {k: [float(v) for v in vs] for k, vs in history.history.items()},
+                  path=where["history"], quality=quality)
+    if verbose:
+        print(f"{name}: test accuracy {accuracy:.4f} after {minutes:.1f} min")
+    return model, quality

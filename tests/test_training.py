@@ -1,0 +1,150 @@
+"""The one training path: every model retrained in quick mode into a temporary folder, then read back."""
+
+import random
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from digitkit import pretrained, runs, training, viz
+
+TINY = dict(epochs=1, n_images=256, evaluation=dict(per_digit=2, n_frechet=20), verbose=0)
+
+
+def _global_random_state():
+    return np.random.get_state()[1].copy(), random.getstate()
+
+
+def _optimizer_state(model):
+    return {side: [np.array(v) for v in getattr(model, f"{side}_optimizer").variables] for side in ("d", "g")}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Every model trained once (tiny) into one folder, with what was true around each run."""
+    out = tmp_path_factory.mktemp("out")
+    shipped = {p: p.stat().st_mtime for p in [*pretrained.weights_dir().iterdir(), *runs.training_dir().iterdir()]}
+    result = dict(out=out, shipped=shipped, models={}, random_state_kept={})
+    for name in ("dense_plain", "gan", "cgan", "ddim"):
+        before = _global_random_state()
+        model, _ = training.train(name, out=out, monitor_samples=20, **TINY)
+        after = _global_random_state()
+        result["random_state_kept"][name] = np.array_equal(before[0], after[0]) and before[1] == after[1]
+        result["models"][name] = model
+        if name == "gan":
+            result["gan_optimizers"] = _optimizer_state(model)
+    return result
+
+
+def test_training_writes_nothing_into_the_shipped_folders(trained):
+    now = {p: p.stat().st_mtime for p in [*pretrained.weights_dir().iterdir(), *runs.training_dir().iterdir()]}
+    assert now == trained["shipped"]
+
+
+@pytest.mark.parametrize("name", training.GENERATORS)
+def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
+    out = trained["out"]
+    quality = pretrained.quality(name, directory=out)
+    assert sorted(quality) == sorted(pretrained.GENERATOR_QUALITY_KEYS) and len(pretrained.GENERATOR_QUALITY_KEYS) == 14
+    assert quality["n_frechet"] == 20 and quality["epochs"] == 1 and quality["frechet"] > 0
+    assert quality["frechet_over_floor"] == pytest.approx(quality["frechet"] / quality["frechet_floor"], rel=0.01)
+    assert sum(quality["digit_shares"]) == pytest.approx(1.0, abs=1e-3)
+    if name == "gan":
+        assert quality["class_accuracy"] is None and quality["per_class"] is None and quality["settings"] == {}
+    else:
+        assert len(quality["per_class"]) == 10 and 0 <= quality["class_accuracy"] <= 1
+        assert quality["worst_digit"] == int(np.argmin(quality["per_class"]))
+    if name == "ddim":
+        assert set(quality["settings"]) == {"steps", "guidance", "eta"}
+    entry = pretrained.read_manifest(out)[name]
+    assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
+    loaded = pretrained.load_pretrained(name, directory=out)
+    drawn = training.generate(loaded, "01" if name != "gan" else 2, seed=0)
+    np.testing.assert_array_equal(drawn, training.generate(trained["models"][name], "01" if name != "gan" else 2))
+    assert len(viz.read_gif(out / f"{name}.gif")) >= 1
+    history = runs.load_runs(out / f"{name}_runs.json")[training.HISTORIES[name][1]]
+    assert history["epochs"] == [1] and len(history["history"]["epoch_seconds"]) == 1
+
+
+def test_a_classifier_has_its_own_quality_keys(trained):
+    quality = pretrained.quality("dense_plain", directory=trained["out"])
+    assert set(quality) == {"test_accuracy", "train_minutes"} and 0.1 < quality["test_accuracy"] <= 1
+
+
+def test_library_training_leaves_global_random_state_alone(trained):
+    assert trained["random_state_kept"]["gan"] and trained["random_state_kept"]["dense_plain"]
+    assert trained["random_state_kept"]["cgan"]
+
+
+def test_resume_restores_both_optimizers_and_numbers_the_epochs_on(trained):
+    out = trained["out"]
+    checkpoint = training.places("gan", out)["checkpoint"]
+    assert training.read_checkpoint(checkpoint)["epoch"] == 1
+    restored = training.build("gan", seed=7)
+    training.load_checkpoint(restored, checkpoint, total_steps=4)
+    saved = trained["gan_optimizers"]
+    for side in ("d", "g"):
+        state = _optimizer_state(restored)[side]
+        assert len(state) == len(saved[side]) > 2  # iterations, learning rate and Adam's moments
+        for a, b in zip(state, saved[side]):
+            np.testing.assert_array_equal(a, b)
+    assert int(restored.d_optimizer.iterations) == 2  # 256 images in batches of 128, one epoch
+    model, quality = training.train("gan", out=out, resume=True, **{**TINY, "epochs": 1})
+    assert int(model.d_optimizer.iterations) == 4 and int(model.g_optimizer.iterations) == 4
+    assert quality["epochs"] == 2
+    assert pretrained.read_manifest(out)["gan"]["command"] == "digitkit train gan --epochs 2 --seed 0"
+    record = runs.load_runs(out / "gan_runs.json")["pretrained"]
+    assert record["epochs"] == [1, 2] and len(record["history"]["d_loss"]) == 2
+    assert len(viz.read_gif(out / "gan.gif")) > 1  # the resumed run extends the GIF
+
+
+def test_fit_numbers_epochs_from_initial_epoch():
+    from digitkit.gan import GAN
+
+    model = GAN(latent_dim=4, seed=0)
+    x = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype("float32")
+    seen = []
+    marker = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    history = training.fit(model, x, epochs=3, initial_epoch=1, batch_size=16, callbacks=[marker])
+    assert seen == [1, 2] and len(history["d_loss"]) == 2 and len(history["epoch_seconds"]) == 2
+
+
+def test_staged_cosine_warms_up_peaks_and_restarts():
+    schedule = training.ddim_schedule(1000, stages=((1, 1e-3), (1, 5e-4)), warmup=100)
+    lr = lambda step: float(schedule(step))  # noqa: E731
+    assert lr(0) == 0.0 and lr(50) == pytest.approx(5e-4) and lr(100) == pytest.approx(1e-3)
+    assert lr(499) < 1e-5  # decayed to about 0 at the end of the first stage
+    assert lr(500) == 0.0 and lr(600) == pytest.approx(5e-4)  # restart: warm-up to the second peak
+    assert lr(1000) < 1e-9
+
+
+def test_unknown_names_and_classifier_resume_are_refused():
+    with pytest.raises(ValueError, match="Received: name='vae'"):
+        training.train("vae")
+    with pytest.raises(ValueError, match="resume=True"):
+        training.train("dense", resume=True, epochs=1, n_images=10)
+
+
+def test_checkpoint_file_holds_optimizer_groups(trained):
+    with h5py.File(training.places("gan", trained["out"])["checkpoint"], "r") as f:
+        assert {"generator", "discriminator", "d_optimizer", "g_optimizer"} <= set(f.keys())
+    with h5py.File(trained["out"] / "gan.weights.h5", "r") as f:  # the shipped kind: networks only
+        assert "d_optimizer" not in f.keys() and {"generator", "discriminator"} <= set(f.keys())
+
+
+def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path):
+    from digitkit import diffusion
+
+    model = diffusion.DiffusionModel(timesteps=50, channels=(8, 16), embed_dim=16, groups=4, seed=0)
+    rng = np.random.default_rng(0)
+    images, labels = rng.uniform(0, 1, (64, 28, 28, 1)).astype("float32"), rng.integers(0, 10, 64)
+    gif = tmp_path / "ddim.gif"
+    frames = training.SampleGrid("01", gif_path=gif)
+    history = training.fit(model, images, labels, epochs=2, batch_size=32, learning_rate=1e-3, callbacks=[frames])
+    assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
+    assert frames.epochs == [1, 2] and frames.frames[0].shape == (2, 28, 28)
+    assert not np.array_equal(frames.frames[0], frames.frames[1])  # the model changed between the frames
+    more = training.SampleGrid("01", gif_path=gif, previous_frames=viz.read_gif(gif))
+    training.fit(model, images, labels, epochs=3, initial_epoch=2, batch_size=32, callbacks=[more])
+    assert len(viz.read_gif(gif)) == 3
