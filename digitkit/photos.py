@@ -55,7 +55,8 @@ def render_photo(points, size=(1200, 900), height=0.5, centre=(0.5, 0.5), stroke
     """Draw skeleton points as a pen-written digit in a photo-like RGB picture.
 
     Args:
-        points: (N, 2) (row, col) points in 28x28 coordinates (`skeleton`).
+        points: (N, 2) (row, col) points in 28x28 coordinates (`skeleton`);
+            none gives a photo of blank paper.
         size: (width, height) of the picture in pixels.
         height: the digit's height as a share of the picture's height.
         centre: where the digit's centre lies, as shares of width and height.
@@ -73,19 +74,10 @@ def render_photo(points, size=(1200, 900), height=0.5, centre=(0.5, 0.5), stroke
 
     rng = np.random.default_rng(seed)
     width, tall = size
-    pts = np.asarray(points, dtype="float64")
-    span = max(np.ptp(pts[:, 0]), 1.0)
-    scale = height * tall / (span + 2 * stroke * 28)
-    xy = (pts[:, ::-1] - pts.mean(axis=0)[::-1]) * scale + np.array([centre[0] * width, centre[1] * tall])
-    pen = max(1, int(round(stroke * height * tall)))
     canvas = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(canvas)
-    near = np.abs(pts[:, None, :] - pts[None, :, :]).max(axis=2) <= 0.75
-    for i, j in zip(*np.nonzero(np.triu(near, 1))):
-        draw.line([tuple(xy[i]), tuple(xy[j])], fill=255, width=pen)
-    r = pen / 2
-    for cx, cy in xy:
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+    pts = np.asarray(points, dtype="float64").reshape(-1, 2)
+    if len(pts):  # no points: blank paper
+        _draw_strokes(ImageDraw.Draw(canvas), pts, size, height, centre, stroke)
     if blur:
         canvas = canvas.filter(ImageFilter.GaussianBlur(blur))
     ink = np.asarray(canvas, dtype="float32") / 255.0
@@ -100,6 +92,19 @@ def render_photo(points, size=(1200, 900), height=0.5, centre=(0.5, 0.5), stroke
     noise = rng.normal(0.0, grain, size=(tall, width, 1)).astype("float32") if grain else 0.0
     rgb = gray[..., None] * tint + noise
     return (np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _draw_strokes(draw, pts, size, height, centre, stroke):
+    width, tall = size
+    scale = height * tall / (max(np.ptp(pts[:, 0]), 1.0) + 2 * stroke * 28)
+    xy = (pts[:, ::-1] - pts.mean(axis=0)[::-1]) * scale + np.array([centre[0] * width, centre[1] * tall])
+    pen = max(1, int(round(stroke * height * tall)))
+    near = np.abs(pts[:, None, :] - pts[None, :, :]).max(axis=2) <= 0.75  # 8-neighbours on the skeleton
+    for i, j in zip(*np.nonzero(np.triu(near, 1))):
+        draw.line([tuple(xy[i]), tuple(xy[j])], fill=255, width=pen)
+    r = pen / 2
+    for cx, cy in xy:
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
 
 
 def photo_set(images, seed=0):
