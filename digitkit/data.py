@@ -247,8 +247,10 @@ def load_image(path):
                 return (255 * pixels / max(float(pixels.max()), 1.0)).astype(np.uint8)
             mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
             return np.asarray(image.convert("L" if image.mode in ("1", "L") else mode))
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
-        raise ValueError(f"{path} is not an image ({type(e).__name__}: {e}).") from e
+    except UnidentifiedImageError as e:
+        raise ValueError(f"{path} is not an image: Pillow recognises no picture format in it.") from e
+    except (OSError, SyntaxError) as e:
+        raise ValueError(f"{path} is not an image, or a damaged one ({e}).") from e
 
 
 def prepare_drawing(image, name=None, min_size=0.03):
