@@ -25,6 +25,7 @@ import os
 import sys
 import time
 
+
 def _train_classifier(args):
     from digitkit import classifier, data, pretrained
 

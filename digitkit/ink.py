@@ -210,7 +210,7 @@ def square_filter(x, size, reduce):
     for axis in (0, 1):
         p = np.pad(x, [(r, r) if a == axis else (0, 0) for a in (0, 1)], constant_values=fill)
         n = x.shape[axis]
-        out = p.take(range(0, n), axis=axis)
+        out = p.take(range(n), axis=axis)
         for k in range(1, size):
             out = reduce(out, p.take(range(k, k + n), axis=axis))
         x = out
