@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 COMMANDS = {
     "predict digit.png": ["predict", "{png}"],
     "predict missing.png": ["predict", "{missing}"],
@@ -26,10 +27,12 @@ COMMANDS = {
 }
 
 
-def _run(tree, argv):
-    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(tree).resolve()))
+def _run(tree, argv, cwd):
+    # run from a folder outside every tree (python -m puts the current folder first on sys.path),
+    # reading the course's files from this checkout
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(tree).resolve()), DIGITKIT_HOME=str(ROOT))
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "digitkit.cli", *argv], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "digitkit.cli", *argv], env=env, cwd=cwd,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
@@ -59,7 +62,7 @@ def main(argv=None):
                         help="a source tree holding digitkit/ (repeat to compare; default: this checkout)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    trees = args.tree or [str(pathlib.Path(__file__).resolve().parent.parent)]
+    trees = args.tree or [str(ROOT)]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = pathlib.Path(tmp)
@@ -68,7 +71,7 @@ def main(argv=None):
             print(f"\n{tree}")
             print(f"  {'command':<22} {'median s':>9} {'peak MiB':>9} {'exit':>5} {'stderr lines':>13}")
             for label, template in COMMANDS.items():
-                runs = [_run(tree, [part.format(**fill) for part in template]) for _ in range(args.repeats)]
+                runs = [_run(tree, [part.format(**fill) for part in template], folder) for _ in range(args.repeats)]
                 seconds = statistics.median(r[0] for r in runs)
                 memory = max(r[1] for r in runs)
                 print(f"  {label:<22} {seconds:>9.2f} {memory:>9.0f} {runs[-1][2]:>5} {runs[-1][3]:>13}")
