@@ -275,13 +275,6 @@ def interpolation_gif(model, path, digits="0123456789", steps=8, seed=0, fps=6):
     return viz.save_gif(frames, path, fps=fps, hold_last=0)
 
 
-def plot_generated(model, digits, seed=0):
-    """The earlier app's Advanced page: each generated digit with the requested digit above it."""
-    digits = parse_digits(digits)
-    return viz.image_grid(model.generate(digits, seed=seed), titles=[str(d) for d in digits],
-                          ncols=min(len(digits), 10), size=1.0)
-
-
 # --- training ---
 def make_cgan(seed=0, **kwargs):
     """Our compact conditional GAN with its default networks."""
@@ -428,50 +421,3 @@ def train_reference(epochs=None, n_images=None, seed=0, verbose=1, record=True, 
         gan_lib.save_run(f"{which}_{len(x)}x{epochs}", dict(which=which, epochs=epochs, n_images=len(x)),
                          history, path=runs_path(), quality=quality)
     return quality
-
-
-class AdvancedApp:
-    """The earlier app's "Advanced" page: type digits, Generate, Generate Mixed, Visualize.
-
-    Every button is a method (`generate`, `mix`, `visualize`) the notebook can
-    call without a browser; `widget()` wires them to ipywidgets.
-    """
-
-    def __init__(self, model):
-        self.model = model
-
-    def generate(self, digits="646775", seed=0):
-        """What Generate shows: each requested digit with its drawing below."""
-        return plot_generated(self.model, digits, seed=seed)
-
-    def mix(self, a=3, b=8, weight=0.5, seed=0):
-        """What Generate Mixed shows: pure ``a``, the blend, pure ``b``."""
-        images = np.concatenate([self.model.generate_mixed(a, b, w, seed=seed) for w in (0.0, weight, 1.0)])
-        return viz.image_grid(images, titles=[str(a), f"{1 - weight:.2f}·{a} + {weight:.2f}·{b}", str(b)],
-                              ncols=3, size=1.4)
-
-    def visualize(self, digit=7, seed=0):
-        """What Visualize shows: the generator's feature maps for one digit."""
-        return self.model.visualize(digit, seed=seed)
-
-    def widget(self):
-        """The ipywidgets app (display it in a notebook)."""
-        import ipywidgets as w
-
-        text = w.Text(value="646775", description="digits")
-        seed = w.IntText(value=0, description="seed")
-        generate = w.Button(description="Generate", button_style="primary")
-        a = w.Dropdown(options=list(range(10)), value=3, description="mix")
-        b = w.Dropdown(options=list(range(10)), value=8, description="with")
-        weight = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="blend")
-        mixed = w.Button(description="Generate Mixed")
-        digit = w.Dropdown(options=list(range(10)), value=7, description="digit")
-        visualize = w.Button(description="Visualize")
-        out, show = viz.output_area()
-
-        generate.on_click(lambda _: show(lambda: self.generate(text.value, seed.value)))
-        mixed.on_click(lambda _: show(lambda: self.mix(a.value, b.value, weight.value, seed.value)))
-        weight.observe(lambda _: show(lambda: self.mix(a.value, b.value, weight.value, seed.value)), names="value")
-        visualize.on_click(lambda _: show(lambda: self.visualize(digit.value, seed.value)))
-        return w.VBox([w.HBox([text, seed, generate]), w.HBox([a, b, weight, mixed]),
-                       w.HBox([digit, visualize]), out])

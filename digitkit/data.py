@@ -10,7 +10,11 @@ import numpy as np
 from digitkit import ink
 from digitkit._paths import project_dir
 
-IMAGE_SHAPE = (28, 28)
+# The one definition of the image size, used everywhere in the course.
+IMAGE_SIZE = 28
+IMAGE_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+"""What every model takes and every generator returns (before its channel is dropped): (28, 28, 1)."""
+NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _EXPECTED = {"x_train": (60000, 28, 28), "y_train": (60000,),
              "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -129,9 +133,9 @@ def to_model_input(images):
         ValueError: for any other shape, or float values outside [0, 1].
     """
     x = np.asarray(images)
-    if x.shape == IMAGE_SHAPE:
+    if x.shape == IMAGE_SHAPE[:2]:
         x = x[None]
-    if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE:
+    if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE[:2]:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
         raise ValueError(

@@ -1,20 +1,12 @@
-"""A drawing canvas, a fallback picker for Kaggle, and the Identify app built on them.
+"""A drawing canvas and a fallback picker for Kaggle: the image sources of the Identify app.
 
-Taught in notebooks/01_dense_classifier.ipynb: draw a digit, watch the
-classifier's ten probabilities and the 28x28 picture it really sees.
-
-Quick use::
-
-    from digitkit.widgets import make_identify_app
-    app = make_identify_app()          # the pretrained "dense" classifier
-    app                                # draw; the chart updates after each stroke
-    app.draw(some_digit_image)         # what a stroke does, without a browser
-    app.result.digit, app.result.probabilities
+Taught in notebooks/01_dense_classifier.ipynb; the Identify app itself is
+`digitkit.apps.IdentifyApp`.
 
 Every action a person takes has a Python method (`DrawingCanvas.set_image`,
-`DrawingCanvas.clear`, `FallbackPicker.pick`, `FallbackPicker.load_photo`,
-`IdentifyApp.draw`, `IdentifyApp.clear`), so tests and nbval, which run
-without a browser, drive the same code path as a mouse.
+`DrawingCanvas.clear`, `FallbackPicker.pick`, `FallbackPicker.load_photo`),
+so tests and nbval, which run without a browser, drive the same code path as
+a mouse.
 
 Why anywidget, and not ipycanvas
 --------------------------------
@@ -38,7 +30,7 @@ whole canvas once, as a PNG data URL in the ``image_data`` trait (about
   with the binary buffers it relies on (googlecolab/colab-cdn-widget-manager#8);
   our canvas sends a plain string.
 * Kaggle's notebook front end loads no custom widget at all, so
-  `make_identify_app` gives it `FallbackPicker`, built from core ipywidgets
+  `digitkit.apps.make_identify_app` gives it `FallbackPicker`, built from core ipywidgets
   only (pick an MNIST test image, or upload a photo of a digit).
 
 The canvas is white ink on black, like MNIST. Checked by hand in headless
@@ -51,7 +43,6 @@ import binascii
 import io
 import os
 import pathlib
-from typing import NamedTuple
 
 import anywidget
 import ipywidgets
@@ -168,7 +159,8 @@ def _resize(gray, size, smooth=True):
     return np.asarray(Image.fromarray(gray, mode="L").resize(size, resample))
 
 
-def _png_bytes(gray):
+def png_bytes(gray):
+    """A uint8 grayscale array (H, W) as PNG bytes (for ``ipywidgets.Image``)."""
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -374,154 +366,16 @@ class FallbackPicker(_ImageSource, ipywidgets.VBox):
     def _show(self, change=None):
         if not self.image_data:
             self._caption = ""
-            self.preview.value = _png_bytes(np.zeros((self.display_size,) * 2, dtype=np.uint8))
+            self.preview.value = png_bytes(np.zeros((self.display_size,) * 2, dtype=np.uint8))
             self.caption.value = f"<i>{self.blank_message}</i>"
             return
         gray = self.to_array()
         scale = self.display_size / max(gray.shape)
         shape = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
-        self.preview.value = _png_bytes(_resize(gray, shape, smooth=scale < 1))
+        self.preview.value = png_bytes(_resize(gray, shape, smooth=scale < 1))
         self.caption.value = getattr(self, "_caption", "")
-
-
-# --- the Identify app -------------------------------------------------------
-
-class Identification(NamedTuple):
-    """What `IdentifyApp.identify` found."""
-
-    digit: int
-    """The most probable digit."""
-    confidence: float
-    """Its probability."""
-    probabilities: np.ndarray
-    """The 10 class probabilities, float32 (10,)."""
-    image: np.ndarray
-    """The 28x28 picture the model saw (from `digitkit.prepare_drawing`), float32 in [0, 1]."""
-
-
-class IdentifyApp(ipywidgets.HBox):
-    """Draw a digit; see what the classifier thinks, and the 28x28 image it sees.
-
-    Updates after each stroke. A blank canvas shows "Draw a digit" and no
-    prediction (``result`` is None).
-
-    Args:
-        model: a Keras classifier from (N, 28, 28, 1) images in [0, 1] to
-            10 probabilities (e.g. ``digitkit.load_pretrained("dense")``).
-        canvas: the image source: a `DrawingCanvas` (default) or a
-            `FallbackPicker`.
-
-    Attributes:
-        result: the latest `Identification`, or None while blank.
-        message, digit_view, chart: the widgets showing it.
-    """
-
-    def __init__(self, model, canvas=None, **kwargs):
-        self.model = model
-        self.canvas = DrawingCanvas() if canvas is None else canvas
-        self.result = None
-        self.message = ipywidgets.HTML()
-        self.digit_view = ipywidgets.Image(format="png", width=140, height=140)
-        self.chart = ipywidgets.Image(format="png", width=320)
-        self._view_box = ipywidgets.VBox(
-            [ipywidgets.HTML("<small>What the model sees (28x28):</small>"), self.digit_view])
-        panel = ipywidgets.VBox([self.message, self._view_box, self.chart],
-                                layout=ipywidgets.Layout(margin="0 0 0 16px"))
-        super().__init__([self.canvas, panel], **kwargs)
-        self.canvas.observe(self._on_image, names="image_data")
-        self.refresh()
-
-    def _on_image(self, change):
-        self.refresh()
-
-    def refresh(self):
-        """Identify whatever the canvas shows now (what every stroke triggers)."""
-        return self.identify(self.canvas.to_array())
-
-    def identify(self, image):
-        """Classify a drawing and show the result in the app.
-
-        Args:
-            image: a drawing or photo, any array `digitkit.prepare_drawing` takes.
-
-        Returns:
-            An `Identification`, or None when the image is blank (the app then
-            says so instead of predicting).
-        """
-        import keras
-
-        from digitkit.data import BlankDrawingError, prepare_drawing
-
-        try:
-            digit_image = prepare_drawing(image)
-        except BlankDrawingError:
-            self._show_blank()
-            return None
-        x = digit_image[None, :, :, None]
-        probabilities = np.asarray(keras.ops.convert_to_numpy(self.model(x, training=False)),
-                                   dtype="float32").reshape(-1)
-        if probabilities.shape != (10,):
-            raise ValueError(f"The model should output 10 probabilities. Received: shape={probabilities.shape}")
-        digit = int(probabilities.argmax())
-        self.result = Identification(digit, float(probabilities[digit]), probabilities, digit_image)
-        self._show_result(self.result)
-        return self.result
-
-    def draw(self, image):
-        """Put ``image`` on the canvas as if drawn (see `DrawingCanvas.set_image`).
-
-        Returns:
-            The `Identification` (None if blank).
-        """
-        self.canvas.set_image(image)
-        return self.result
-
-    def clear(self):
-        """Wipe the canvas; the app goes back to "Draw a digit"."""
-        self.canvas.clear()
-        self._show_blank()
-
-    def _show_blank(self):
-        self.result = None
-        self.message.value = f"<h3 style='margin:4px 0'>{self.canvas.blank_message}</h3>"
-        self._view_box.layout.visibility = "hidden"
-        self.chart.layout.visibility = "hidden"
-
-    def _show_result(self, result):
-        from digitkit.viz import plot_probabilities
-
-        self.message.value = (f"<h3 style='margin:4px 0'>I think it is a <b>{result.digit}</b> "
-                              f"({result.confidence:.0%} sure)</h3>")
-        big = np.kron(np.round(result.image * 255).astype(np.uint8), np.ones((5, 5), dtype=np.uint8))
-        self.digit_view.value = _png_bytes(big)
-        figure = plot_probabilities(result.probabilities)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80)
-        self.chart.value = buffer.getvalue()
-        self._view_box.layout.visibility = "visible"
-        self.chart.layout.visibility = "visible"
 
 
 def in_kaggle():
     """True inside a Kaggle notebook, whose front end cannot load custom widgets."""
     return bool(os.environ.get("KAGGLE_KERNEL_RUN_TYPE") or os.environ.get("KAGGLE_URL_BASE"))
-
-
-def make_identify_app(model=None, fallback=None):
-    """The Identify app with the right image source for where the notebook runs.
-
-    Args:
-        model: a classifier; default ``digitkit.load_pretrained("dense")``.
-        fallback: True for `FallbackPicker`, False for `DrawingCanvas`;
-            default: the picker on Kaggle (`in_kaggle`), the canvas elsewhere.
-
-    Returns:
-        An `IdentifyApp`.
-    """
-    if model is None:
-        from digitkit.pretrained import load_pretrained
-
-        model = load_pretrained("dense")
-    if fallback is None:
-        fallback = in_kaggle()
-    return IdentifyApp(model, canvas=FallbackPicker() if fallback else DrawingCanvas())

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from digitkit import cgan, gan, metrics, pretrained
+from digitkit.apps import AdvancedApp
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_one_fit_step_changes_both_networks(model):
 
 
 def test_advanced_app_methods(model):
-    app = cgan.AdvancedApp(model)
+    app = AdvancedApp(model)
     assert len(app.generate("123", seed=0).axes) == 3
     assert len(app.mix(1, 7, 0.3).axes) == 3
     assert len(app.visualize(2).axes) == 3

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from digitkit import diffusion, viz
+from digitkit.apps import DiffusionApp
 
 TINY = dict(timesteps=50, channels=(8, 16), embed_dim=16, groups=4, seed=0)
 
@@ -218,7 +219,7 @@ def test_figures_and_app_methods(trained):
                                 dict(steps=10, accuracy=0.95, frechet=2.0, seconds_per_100=2.0)],
                                reference=dict(class_accuracy=0.97, frechet=2.5)),
     ]
-    app = diffusion.DiffusionApp(model, image)
+    app = DiffusionApp(model, image)
     figures += [app.forward(25), app.draw("01", steps=2), app.generate("646775", steps=2)]
     assert all(isinstance(f, Figure) for f in figures)
     assert len(figures[1].axes) == 3
@@ -231,7 +232,7 @@ def test_figures_and_app_methods(trained):
 def test_sampler_widget_starts_at_the_default_guidance(trained):
     # a start value off the slider's grid would be snapped by the browser and redrawn at another scale
     model, _, _ = trained
-    app = diffusion.DiffusionApp(model, _batch(1)[0][0])
+    app = DiffusionApp(model, _batch(1)[0][0])
     steps, guidance = app.sampler_widget().children[0].children
     assert (steps.value, guidance.value) == (20, diffusion.GUIDANCE)
     assert abs(guidance.value / guidance.step - round(guidance.value / guidance.step)) < 1e-9

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from digitkit import classifier, gan, metrics
+from digitkit.apps import GenerateApp
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +172,7 @@ def test_plot_diagnostics_returns_figure(small_gan):
 
 
 def test_generate_app_methods(small_gan):
-    app = gan.GenerateApp(small_gan, n=10)
+    app = GenerateApp(small_gan, n=10)
     assert len(app.generate(seed=1).axes) == 10
     assert len(app.walk(0, 1, t=0.3, steps=5).axes) == 6
 

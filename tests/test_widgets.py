@@ -11,14 +11,13 @@ from PIL import Image
 
 import digitkit
 from digitkit.classifier import build_dense_classifier
+from digitkit.apps import IdentifyApp, make_identify_app
 from digitkit.widgets import (
     DrawingCanvas,
     FallbackPicker,
-    IdentifyApp,
     decode_data_url,
     encode_data_url,
     in_kaggle,
-    make_identify_app,
 )
 
 from tests.conftest import upscale
