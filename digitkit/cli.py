@@ -1,16 +1,30 @@
-"""The ``digitkit`` command: train, evaluate, predict, and open the course.
+"""digitkit: the handwritten-digits course's command.
 
-    digitkit lab                         open JupyterLab on notebooks/
-    digitkit app [--host 0.0.0.0] [--port 8866] [--open]   serve Digit Studio
-    digitkit train classifier [--model dense|judge|all]
-    digitkit train gan|cgan|ddim [--epochs N] [--seed S] [--resume] [--out DIR]
-    digitkit train gan --lab                 also record the failure-mode lab
-    digitkit train cgan --reference          the keras.io example beside ours
-    digitkit evaluate classifier [--model dense] [--png confusion.png]
-    digitkit predict IMAGE [--model dense]
+Commands, each with an example:
+
+  digitkit lab [JUPYTER ARGS...]    open the course's notebooks in JupyterLab
+      digitkit lab --port 8890 --no-browser
+  digitkit app                      serve Digit Studio (Identify, Generate, Advanced, Visualize) to a room
+      digitkit app --host 0.0.0.0 --port 8866
+  digitkit predict IMAGE            read the digit in a PNG/JPG: a drawing, a scan or a phone photo
+      digitkit predict photo.jpg --model judge
+  digitkit generate MODEL [DIGITS]  write generated digits as PNGs, one per digit and a grid
+      digitkit generate cgan 646775 --seed 0 --out digits
+      digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits
+      digitkit generate gan --n 16 --out digits
+  digitkit evaluate classifier      measure a shipped classifier on the MNIST test set
+      digitkit evaluate classifier --model dense --png confusion.png
+  digitkit train classifier|gan|cgan|ddim   train a model, record it in weights/manifest.json
+      digitkit train classifier --model dense
+      digitkit train ddim --epochs 4
+      digitkit train cgan --resume --epochs 2 --out runs/mine   (optimizer state and epoch counter kept)
+
+TensorFlow's own log lines are hidden; --verbose (before the command) shows them:
+      digitkit --verbose predict photo.jpg
 """
 
 import argparse
+import os
 import sys
 
 
@@ -64,30 +78,116 @@ def _evaluate_classifier(args):
 
 
 def _predict(args):
-    import imageio.v3 as iio
+    from digitkit import data
 
-    from digitkit import classifier, data, pretrained
+    try:  # the file is read and the digit found before TensorFlow is imported: a bad file answers at once
+        digit = data.prepare_drawing(data.load_image(args.image), name=args.image)
+    except (OSError, ValueError) as e:  # FileNotFoundError, not an image, BlankDrawingError
+        sys.exit(f"digitkit predict: {e}")
+    from digitkit import classifier, pretrained
 
-    try:
-        image = iio.imread(args.image)
-    except Exception as e:
-        sys.exit(f"Cannot read {args.image} as an image ({e}).")
-    try:
-        digit = data.prepare_drawing(image)
-    except ValueError as e:
-        sys.exit(f"{args.image}: {e}")
     probabilities = classifier.predict_probabilities(pretrained.load_pretrained(args.model), digit)[0]
     print(f"{args.image}: {probabilities.argmax()} ({probabilities.max():.1%})")
     for d, p in enumerate(probabilities):
         print(f"  {d}: {p:.3f}")
 
 
+def _check_generate(parser, args):
+    """Everything about a generate command that can be wrong, checked before TensorFlow loads."""
+    from digitkit.data import parse_digits
+
+    if args.model == "gan":
+        if args.digits is not None:
+            parser.error(f"the gan draws random digits and takes no DIGITS (use --n). Received: {args.digits!r}")
+    else:
+        try:
+            args.digits = "".join(str(d) for d in parse_digits(args.digits or "0123456789"))
+        except ValueError as e:
+            parser.error(str(e))
+    if args.n < 1:
+        parser.error(f"--n must be at least 1. Received: {args.n}")
+    if args.model != "ddim" and (args.steps is not None or args.guidance is not None):
+        parser.error(f"--steps and --guidance are for ddim only. Received: model={args.model!r}")
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be at least 1. Received: {args.steps}")
+    if args.guidance is not None and args.guidance < 0:
+        parser.error(f"--guidance must be >= 0. Received: {args.guidance}")
+
+
+def generated_names(model, seed, digits=None, n=1, steps=None, guidance=None):
+    """The files `digitkit generate` writes: ``(one name per image, the grid's name)``.
+
+    The settings are in the names, so the same command writes the same files:
+    ``cgan_seed0_646775_0-6.png`` ... and ``cgan_seed0_646775_grid.png``;
+    ``ddim_seed0_steps20_guidance0.25_646775_...``; ``gan_seed0_n8_0.png`` ...
+    """
+    stem = f"{model}_seed{seed}" + (f"_steps{steps}_guidance{guidance:g}" if model == "ddim" else "")
+    if model == "gan":
+        stem += f"_n{n}"
+        return [f"{stem}_{i}.png" for i in range(n)], f"{stem}_grid.png"
+    stem += f"_{digits}" + (f"_x{n}" if n > 1 else "")
+    labels = [d for _ in range(n) for d in digits]
+    return [f"{stem}_{i}-{d}.png" for i, d in enumerate(labels)], f"{stem}_grid.png"
+
+
+def _generate(args):
+    import pathlib
+
+    import numpy as np
+    from PIL import Image
+
+    from digitkit import pretrained, viz
+
+    generator = pretrained.load_pretrained(args.model)
+    if args.model == "gan":
+        images = generator.generate(args.n, seed=args.seed)
+    elif args.model == "cgan":
+        images = generator.generate(args.digits * args.n, seed=args.seed)
+    else:
+        from digitkit.diffusion import GUIDANCE
+
+        args.steps = 20 if args.steps is None else args.steps
+        args.guidance = GUIDANCE if args.guidance is None else args.guidance
+        images = generator.sample(args.digits * args.n, steps=args.steps, guidance=args.guidance, seed=args.seed)
+    names, grid = generated_names(args.model, args.seed, args.digits, args.n, args.steps, args.guidance)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def save(pixels, name):
+        Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)).save(out / name)
+
+    for image, name in zip(images, names):
+        save(image, name)
+    save(viz.tile(images, ncols=len(args.digits) if args.digits else 10), grid)
+    print(f"{len(names)} digits and {grid} -> {out}")
+
+
 def _lab(args):
+    import shutil
     import subprocess
 
-    from digitkit._paths import project_dir
+    from digitkit import _paths
 
-    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(project_dir() / "notebooks")])
+    extra = list(args.jupyter_args)
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        extra.append("--allow-root")
+        print("digitkit lab: running as root (Colab, Docker, a workshop VM), so JupyterLab gets --allow-root.")
+    if shutil.which("jupyter") is None and not _has_module("jupyterlab"):
+        sys.exit("digitkit lab: JupyterLab is not installed. Install it with: pip install jupyterlab")
+    notebooks = _paths.notebooks_dir()
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(notebooks), *extra])
+
+
+def _has_module(name):
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def _quiet_or_verbose(verbose):
+    from digitkit import logs
+
+    (logs.verbose if verbose else logs.quiet)()
 
 
 def _app(args):
@@ -107,9 +207,12 @@ def _add_train_arguments(p):
 def make_parser():
     parser = argparse.ArgumentParser(prog="digitkit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's log lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("lab", help="open the course in JupyterLab").set_defaults(func=_lab)
+    p = sub.add_parser("lab", help="open the course in JupyterLab (extra flags go to JupyterLab)",
+                       epilog="example: digitkit lab --port 8890 --no-browser")
+    p.set_defaults(func=_lab, jupyter_args=[])
 
     p = sub.add_parser("app", help="serve Digit Studio (Identify, Generate, Advanced, Visualize) to every browser")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 serves a whole room")
@@ -142,20 +245,48 @@ def make_parser():
 
     evaluate = sub.add_parser("evaluate", help="measure a pretrained model")
     eval_sub = evaluate.add_subparsers(dest="what", required=True)
-    p = eval_sub.add_parser("classifier")
+    p = eval_sub.add_parser("classifier", epilog="example: digitkit evaluate classifier --model judge")
     p.add_argument("--model", choices=["dense", "dense_plain", "judge"], default="dense")
     p.add_argument("--png", default="confusion.png", help="where to write the confusion matrix")
     p.set_defaults(func=_evaluate_classifier)
 
-    p = sub.add_parser("predict", help="read the digit in a PNG/JPG")
+    p = sub.add_parser("predict", help="read the digit in a PNG/JPG (drawing, scan or photo)",
+                       epilog="example: digitkit predict photo.jpg --model judge")
     p.add_argument("image")
     p.add_argument("--model", choices=["dense", "judge"], default="dense")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser("generate", help="write generated digits as PNGs, one per digit and a grid",
+                       epilog="examples: digitkit generate cgan 646775 --out digits\n"
+                              "          digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits\n"
+                              "          digitkit generate gan --n 16 --seed 1 --out digits\n"
+                              "The seed and settings are in the file names: the same command writes the same files.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", choices=["gan", "cgan", "ddim"])
+    p.add_argument("digits", nargs="?", default=None,
+                   help="cgan and ddim: the digits to draw, such as 646775 (default: 0123456789)")
+    p.add_argument("--n", type=int, default=None,
+                   help="gan: how many digits (default 10); cgan, ddim: how many of each (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=None, help="ddim: denoising steps (default 20)")
+    p.add_argument("--guidance", type=float, default=None, help="ddim: guidance scale (default: the shipped one)")
+    p.add_argument("--out", required=True, help="folder for the PNGs (made if missing)")
+    p.set_defaults(func=_generate, parser=p)
     return parser
 
 
 def main(argv=None):
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "generate":
+        if args.n is None:
+            args.n = 10 if args.model == "gan" else 1
+        _check_generate(args.parser, args)
+    _quiet_or_verbose(args.verbose)
     return args.func(args)
 
 

@@ -7,6 +7,7 @@ import pathlib
 
 import numpy as np
 
+from digitkit import ink
 from digitkit._paths import project_dir
 
 # The one definition of the image size, used everywhere in the course.
@@ -20,7 +21,7 @@ _EXPECTED = {"x_train": (60000, 28, 28), "y_train": (60000,),
 
 
 class BlankDrawingError(ValueError):
-    """Raised by `prepare_drawing` when the canvas holds no (or almost no) ink."""
+    """Raised by `prepare_drawing` when the picture holds no digit (blank, or only a dot)."""
 
 
 def load_mnist(path=None, normalize=False):
@@ -221,61 +222,75 @@ def load_kaggle_csv(path):
     return images, labels
 
 
-def prepare_drawing(image, min_ink=0.002):
-    """Turn a drawing (or photo) of a digit into an MNIST-style 28x28 image.
+def load_image(path):
+    """Read a PNG/JPG (or any picture Pillow reads) as a uint8 array, upright.
+
+    Applies the camera's EXIF rotation (phone photos), and decodes big JPEGs at
+    a reduced size straight away (`prepare_drawing` would shrink them anyway).
+
+    Returns:
+        uint8 array (H, W), (H, W, 3) or (H, W, 4).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is empty or not an image ("notes.txt is not an image").
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is not an image: the file is empty.")
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (2 * ink.WORK_SIZE, 2 * ink.WORK_SIZE))  # JPEG only: decode at 1/2..1/8 size
+            image = ImageOps.exif_transpose(image)
+            if image.mode in ("I;16", "I;16B", "I", "F"):
+                pixels = np.asarray(image, dtype="float32")
+                return (255 * pixels / max(float(pixels.max()), 1.0)).astype(np.uint8)
+            mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
+            return np.asarray(image.convert("L" if image.mode in ("1", "L") else mode))
+    except UnidentifiedImageError as e:
+        raise ValueError(f"{path} is not an image: Pillow recognises no picture format in it.") from e
+    except (OSError, SyntaxError) as e:
+        raise ValueError(f"{path} is not an image, or a damaged one ({e}).") from e
+
+
+def prepare_drawing(image, name=None, min_size=0.03):
+    """Turn a drawing, scan or photo of a digit into an MNIST-style 28x28 image.
 
     Follows how MNIST itself was made: crop to the ink, scale into a 20x20
     box keeping the aspect ratio, then centre by centre of mass in 28x28.
-    Dark ink on light paper and light ink on dark (or transparent) canvas both
-    work: the background is read from the image border.
+    The ink is found by `digitkit.ink.find_digit`, relative to the digit and
+    not to the picture's area, so a 280x280 canvas and a 4032x3024 phone photo
+    with a fine pen both work; dark ink on light paper, light ink on a dark (or
+    transparent) canvas, uneven lighting and paper grain too.
 
     Args:
         image: array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), uint8 or float
-            in [0, 1]. RGBA canvases use the alpha channel as ink.
-        min_ink: the smallest share of the canvas that must carry ink.
+            in [0, 1] (`load_image` reads a file). RGBA canvases with a
+            transparent background use the alpha channel as ink.
+        name: where the picture came from (a file name), for the message when
+            no digit is found; None for a drawing canvas.
+        min_size: the digit's longer side, as a share of the picture's shorter
+            side, below which the picture counts as blank (a lone dot).
 
     Returns:
         float32 array (28, 28) in [0, 1], white digit on black.
 
     Raises:
-        BlankDrawingError: the canvas is blank or nearly so.
+        BlankDrawingError: no digit found (blank, or only a dot).
         ValueError: the array has a shape that is not an image.
     """
-    ink = _ink(image)
-    if ink.max() < 0.1 or (ink > 0.25).mean() < min_ink:
-        raise BlankDrawingError(
-            "The canvas is blank (or holds only a dot): draw a digit first."
-        )
-    ink = np.where(ink > 0.1 * ink.max(), ink, 0.0) / ink.max()
-    rows, cols = np.nonzero(ink)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    crop = ink.find_digit(image, min_size=min_size)
+    if crop is None or not crop.any():
+        where = "The canvas is blank (or holds only a dot): draw a digit first."
+        raise BlankDrawingError(where if name is None else f"no digit found in {name}: it looks blank.")
+    rows, cols = np.nonzero(crop)
+    crop = crop[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     box = _fit_box(crop, 20)
     return _center_by_mass(box, 28)
-
-
-def _ink(image):
-    x = np.asarray(image)
-    if x.ndim == 3 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (3, 4)) or min(x.shape[:2]) < 2:
-        raise ValueError(
-            "Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). "
-            f"Received: shape={x.shape}."
-        )
-    x = x.astype("float32")
-    if x.size and np.nanmax(x) > 1.0:
-        x = x / 255.0
-    x = np.nan_to_num(x)
-    if x.ndim == 3 and x.shape[-1] == 4:
-        alpha = x[..., 3]
-        if alpha.min() < alpha.max():  # transparent background: alpha is the ink
-            return alpha
-        x = x[..., :3]
-    if x.ndim == 3:
-        x = x @ np.array([0.299, 0.587, 0.114], dtype="float32")
-    border = np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])
-    background = np.median(border)
-    return np.abs(x - background)
 
 
 def _fit_box(crop, size):

@@ -1,3 +1,8 @@
+import os
+import pathlib
+import subprocess
+import sys
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -19,15 +24,22 @@ def test_predict_reads_a_png_of_a_digit(tmp_path, mnist, capsys):
 def test_predict_refuses_a_blank_image(tmp_path):
     path = tmp_path / "blank.png"
     iio.imwrite(path, np.full((100, 100), 255, np.uint8))
-    with pytest.raises(SystemExit, match="blank"):
+    with pytest.raises(SystemExit, match="no digit found in .*blank.png: it looks blank"):
         cli.main(["predict", str(path)])
 
 
-def test_predict_refuses_a_file_that_is_not_an_image(tmp_path):
-    path = tmp_path / "notes.png"
-    path.write_text("not a picture")
-    with pytest.raises(SystemExit, match="Cannot read"):
+@pytest.mark.parametrize("name, content, message", [
+    ("notes.png", "not a picture", "notes.png is not an image"),
+    ("empty.png", "", "empty.png is not an image: the file is empty"),
+    ("missing.png", None, "No such file: .*missing.png"),
+])
+def test_predict_names_a_file_that_is_not_an_image(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit, match=message) as raised:
         cli.main(["predict", str(path)])
+    assert "pyav" not in str(raised.value) and "opencv" not in str(raised.value)
 
 
 def test_evaluate_prints_accuracy_and_writes_the_confusion_matrix(tmp_path, capsys):
@@ -51,3 +63,83 @@ def test_train_writes_weights_and_manifest_elsewhere(tmp_path, test_digits):
     assert (loaded.predict(x, verbose=0).argmax(axis=1) == y).mean() > 0.5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier_runs.json", "dense_plain.weights.h5",
                                                           "manifest.json"]
+
+
+def _run_in_fresh_python(code):
+    """Run code in a new interpreter (this checkout's digitkit first); return its stdout lines."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    return done.stdout.splitlines(), done.stderr
+
+
+_MAIN = """
+import sys
+from digitkit import cli
+try:
+    cli.main({argv!r})
+except SystemExit as e:
+    print("exit", e.code)
+print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "keras" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--help"], "exit 0"),
+    (["predict", "missing.png"], "exit digitkit predict: No such file: missing.png"),
+    (["generate", "cgan", "12a", "--out", "d"], "exit 2"),
+    (["generate", "gan", "646775", "--out", "d"], "exit 2"),
+    (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
+])
+def test_help_and_bad_input_answer_without_importing_tensorflow(argv, expected):
+    lines, stderr = _run_in_fresh_python(_MAIN.format(argv=argv))
+    assert expected in lines
+    assert lines[-1] == "tensorflow imported: False keras imported: False"
+    if argv[0] == "generate":
+        assert "usage: digitkit generate" in stderr and "Received" in stderr
+
+
+def test_help_is_plain_text_with_every_command_and_an_example(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out and "::" not in out and ".. " not in out
+    for command in ("lab", "predict", "generate", "evaluate", "train"):
+        assert f"\n  digitkit {command}" in out  # the command ...
+        assert f"\n      digitkit {command}" in out or f"\n      digitkit --verbose {command}" in out  # ... an example
+
+
+def test_generate_writes_the_same_files_for_the_same_command(tmp_path, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        cli.main(["generate", "cgan", "646775", "--seed", "3", "--out", str(out)])
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(["cgan_seed3_646775_0-6.png", "cgan_seed3_646775_1-4.png", "cgan_seed3_646775_2-6.png",
+                            "cgan_seed3_646775_3-7.png", "cgan_seed3_646775_4-7.png", "cgan_seed3_646775_5-5.png",
+                            "cgan_seed3_646775_grid.png"])
+    assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+    assert iio.imread(first / "cgan_seed3_646775_0-6.png").shape == (28, 28)
+    assert iio.imread(first / "cgan_seed3_646775_grid.png").shape == (30, 6 * 29 + 1)
+    cli.main(["generate", "cgan", "646775", "--seed", "4", "--out", str(first)])
+    assert (first / "cgan_seed4_646775_grid.png").read_bytes() != (first / "cgan_seed3_646775_grid.png").read_bytes()
+
+
+def test_generated_names_carry_every_setting():
+    assert cli.generated_names("gan", 1, n=2) == (["gan_seed1_n2_0.png", "gan_seed1_n2_1.png"], "gan_seed1_n2_grid.png")
+    names, grid = cli.generated_names("ddim", 0, "07", n=2, steps=20, guidance=0.25)
+    assert grid == "ddim_seed0_steps20_guidance0.25_07_x2_grid.png"
+    assert names == [f"ddim_seed0_steps20_guidance0.25_07_x2_{i}-{d}.png" for i, d in enumerate("0707")]
+
+
+def test_lab_passes_flags_on_and_adds_allow_root_as_root(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert cli.main(["lab", "--port", "8890", "--no-browser"]) == 0
+    argv = calls[-1]
+    assert argv[1:4] == ["-m", "jupyter", "lab"] and pathlib.Path(argv[4]).name == "notebooks"
+    assert argv[5:] == ["--port", "8890", "--no-browser", "--allow-root"]
+    assert "running as root" in capsys.readouterr().out
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    cli.main(["lab", "--ServerApp.token=x"])
+    assert calls[-1][5:] == ["--ServerApp.token=x"]

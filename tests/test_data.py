@@ -155,3 +155,94 @@ def test_parse_digits_accepts_strings_ints_and_lists():
 def test_parse_digits_rejects_anything_else(bad):
     with pytest.raises(ValueError, match="Received: digits="):
         data.parse_digits(bad)
+
+
+# --- photos and scans of any size (digitkit.photos draws them from MNIST test digits) ---
+
+@pytest.fixture(scope="module")
+def dense():
+    import digitkit
+
+    return digitkit.load_pretrained("dense")
+
+
+def _read(model, image, name="photo.jpg"):
+    from digitkit import classifier
+
+    return int(classifier.predict_probabilities(model, data.prepare_drawing(image, name=name)).argmax())
+
+
+def test_a_4032x3024_photo_of_a_3_written_with_a_14px_stroke(mnist, dense):
+    from digitkit import photos
+
+    _, (x, y) = mnist
+    assert y[18] == 3
+    photo = photos.render_photo(photos.skeleton(x[18]), size=(4032, 3024), height=0.3,
+                                stroke=14 / (0.3 * 3024), lighting=0.3, grain=0.03, seed=1)
+    assert photo.shape == (3024, 4032, 3)
+    assert _read(dense, photo) == 3
+
+
+def test_a_1200x900_picture_of_a_1_drawn_with_a_120px_stroke(mnist, dense):
+    from digitkit import photos
+
+    _, (x, y) = mnist
+    assert y[2] == 1
+    photo = photos.render_photo(photos.skeleton(x[2]), size=(1200, 900), height=0.7,
+                                stroke=120 / (0.7 * 900), grain=0.02, seed=2)
+    assert _read(dense, photo) == 1
+
+
+@pytest.mark.parametrize("settings", [
+    dict(size=(3024, 4032), height=0.4, stroke=0.02),                     # fine pen, portrait
+    dict(size=(2000, 1500), height=0.6, stroke=0.22),                     # marker
+    dict(size=(1600, 1200), height=0.5, stroke=0.1, dark_ink=False),      # chalk on a board
+    dict(size=(1600, 1200), height=0.3, stroke=0.05, centre=(0.15, 0.8)),  # off-centre
+    dict(size=(4032, 3024), height=0.12, stroke=0.08, lighting=0.4),     # small digit, big frame
+])
+def test_photos_of_many_kinds_are_read_correctly(mnist, dense, settings):
+    from digitkit import photos
+
+    _, (x, y) = mnist
+    for k in (0, 1, 3, 4):  # a 7, a 2, a 0 and a 4
+        photo = photos.render_photo(photos.skeleton(x[k]), grain=0.03, seed=k, **settings)
+        assert _read(dense, photo) == y[k], (k, settings)
+
+
+def test_a_photo_of_blank_paper_names_the_file():
+    from digitkit import photos
+
+    paper = photos.render_photo([], size=(2000, 1500), lighting=0.4, grain=0.03)
+    with pytest.raises(data.BlankDrawingError, match="no digit found in img.png: it looks blank"):
+        data.prepare_drawing(paper, name="img.png")
+    with pytest.raises(data.BlankDrawingError, match="draw a digit first"):
+        data.prepare_drawing(np.zeros((280, 280, 4), np.uint8))
+
+
+def test_a_speck_of_dust_is_not_a_digit():
+    photo = np.full((3024, 4032), 200, np.uint8)
+    photo[1500:1520, 2000:2020] = 30  # 20 px: under 1% of the picture
+    with pytest.raises(data.BlankDrawingError, match="in scan.png"):
+        data.prepare_drawing(photo, name="scan.png")
+
+
+def test_load_image_reads_files_upright_and_names_bad_ones(tmp_path):
+    from PIL import Image
+
+    picture = np.zeros((30, 50, 3), np.uint8)
+    picture[:, :10] = 255
+    Image.fromarray(picture).save(tmp_path / "wide.png")
+    assert data.load_image(tmp_path / "wide.png").shape == (30, 50, 3)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held upright: rotate 90 degrees clockwise to view
+    Image.fromarray(picture).save(tmp_path / "phone.jpg", exif=exif)
+    upright = data.load_image(tmp_path / "phone.jpg")
+    assert upright.shape == (50, 30, 3) and upright[:10].mean() > 200 and upright[-10:].mean() < 50
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("not a picture")
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        data.load_image(tmp_path / "missing.png")
+    with pytest.raises(ValueError, match="empty.png is not an image: the file is empty"):
+        data.load_image(tmp_path / "empty.png")
+    with pytest.raises(ValueError, match="notes.png is not an image"):
+        data.load_image(tmp_path / "notes.png")
