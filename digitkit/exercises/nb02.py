@@ -18,7 +18,8 @@ def _check_entropy(answer):
 
 
 def _final_gradients():
-    from digitkit.gan import LAB_RUNS, load_runs
+    from digitkit.lab import LAB_RUNS
+    from digitkit.runs import load_runs
 
     runs = load_runs()
     return {name: runs[name]["history"]["g_grad_norm"][-1] for name in LAB_RUNS if name in runs}
@@ -80,7 +81,7 @@ q1 = Exercise(
 q2 = Exercise(
     "Which run of the failure-mode lab ends with the smallest generator gradient norm ('g_grad_norm')?",
     _check_smallest_gradient,
-    "`{name: runs[name]['history']['g_grad_norm'][-1] for name in gan.LAB_RUNS}`",
+    "`{name: runs[name]['history']['g_grad_norm'][-1] for name in lab.LAB_RUNS}`",
     lambda: f"{_smallest_gradient_run()!r}: `min(gradients, key=gradients.get)` over the final gradient norms.",
 )
 q3 = Exercise(

@@ -42,7 +42,8 @@ def _check_one_hot(answer):
 
 @functools.lru_cache(maxsize=1)
 def _parameter_ratio():
-    from digitkit.cgan import build_conditional_generator, build_reference_generator
+    from digitkit.cgan import build_conditional_generator
+    from digitkit.reference import build_reference_generator
 
     ours, reference = build_conditional_generator().count_params(), build_reference_generator().count_params()
     return reference / ours, ours, reference
@@ -76,6 +77,6 @@ q3 = Exercise(
 q4 = Exercise(
     "How many times more parameters has the keras.io reference generator than ours? (e.g. 2.5)",
     _check_ratio,
-    "`cgan.build_reference_generator().count_params()` and `cgan.build_conditional_generator().count_params()`.",
+    "`reference.build_reference_generator().count_params()` and `cgan.build_conditional_generator().count_params()`.",
     "About 5.0: 1,491,215 / 297,009 = 5.02.",
 )
