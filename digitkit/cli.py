@@ -1,6 +1,7 @@
 """The ``digitkit`` command: train, evaluate, predict, and open the course.
 
     digitkit lab                         open JupyterLab on notebooks/
+    digitkit app [--host 0.0.0.0] [--port 8866] [--open]   serve Digit Studio
     digitkit train classifier [--model dense|judge|all]
     digitkit train ddim [--epochs 4] [--eval-per-digit 100]
     digitkit train gan [--epochs N] [--lab] [--resume]
@@ -143,12 +144,24 @@ def _lab(args):
     return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(project_dir() / "notebooks")])
 
 
+def _app(args):
+    from digitkit.apps import serve  # imports Solara: only for this command
+
+    serve.run(host=args.host, port=args.port, open_browser=args.open)
+
+
 def make_parser():
     parser = argparse.ArgumentParser(prog="digitkit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("lab", help="open the course in JupyterLab").set_defaults(func=_lab)
+
+    p = sub.add_parser("app", help="serve Digit Studio (Identify, Generate, Advanced, Visualize) to every browser")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 serves a whole room")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--open", action="store_true", help="open the page in a web browser")
+    p.set_defaults(func=_app)
 
     train = sub.add_parser("train", help="train a model and record it in weights/manifest.json")
     train_sub = train.add_subparsers(dest="what", required=True)

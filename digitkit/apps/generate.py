@@ -9,46 +9,84 @@ from digitkit import gan, viz
 
 
 class GenerateApp:
-    """The earlier app's Generate button, a seed box and a latent-walk slider.
+    """The earlier app's Generate page: how many digits, a seed, Generate; and a latent walk.
 
-    Every action is a method (`generate`, `walk`) that the notebook can call
-    without a browser; `widget()` wires them to ipywidgets.
+    Every action is a method (`images`, `generate`, `walk_images`, `walk`) that
+    the notebook can call without a browser; `widget()` wires them to ipywidgets
+    (PNG images, no matplotlib, so a server with many visitors stays light).
 
     Args:
         gan: a trained `GAN` (e.g. ``digitkit.load_pretrained("gan")``).
-        n: digits per press of Generate.
+        n: digits per press of Generate (the count box's start value).
     """
+
+    MAX_DIGITS = 100
 
     def __init__(self, gan, n=20):
         self.gan = gan
         self.n = n
 
-    def generate(self, seed=0):
-        """The figure Generate shows: ``n`` digits from ``seed``."""
-        return viz.image_grid(self.gan.generate(self.n, seed=seed), ncols=10, size=0.8,
-                              suptitle=f"seed {seed}")
+    def images(self, n=None, seed=0):
+        """``n`` digits (default ``self.n``) from ``seed``: float32 (n, 28, 28) in [0, 1]; same seed, same pixels."""
+        n = self.n if n is None else n
+        if isinstance(n, bool) or int(n) != n or not 1 <= n <= self.MAX_DIGITS:
+            raise ValueError(f"How many digits: a whole number from 1 to {self.MAX_DIGITS}. Received: n={n!r}")
+        return self.gan.generate(int(n), seed=seed)
 
-    def walk(self, seed_a=0, seed_b=1, t=0.5, steps=9):
-        """The latent walk: the strip from seed_a to seed_b, and the digit at position ``t``."""
+    def generate(self, seed=0, n=None):
+        """The figure Generate shows: ``n`` digits from ``seed``."""
+        return viz.image_grid(self.images(n, seed), ncols=10, size=0.8, suptitle=f"seed {seed}")
+
+    def walk_images(self, seed_a=0, seed_b=1, t=0.5, steps=9):
+        """The latent walk from seed_a to seed_b (steps images), then the digit at position ``t``."""
         strip = self.gan.latent_walk(seed_a, seed_b, steps)
         a, b = self.gan.noise(1, seed_a), self.gan.noise(1, seed_b)
-        here = self.gan.generate_from_noise((1 - t) * a + t * b)
-        titles = [f"{s:.2f}" for s in np.linspace(0, 1, steps)] + [f"t={t:.2f}"]
-        return viz.image_grid(np.concatenate([strip, here]), titles=titles, ncols=steps + 1, size=0.9)
+        return np.concatenate([strip, self.gan.generate_from_noise((1 - t) * a + t * b)])
 
-    def widget(self):
-        """The ipywidgets app (display it in a notebook)."""
+    def walk(self, seed_a=0, seed_b=1, t=0.5, steps=9):
+        """The latent walk as a figure: the strip from seed_a to seed_b, and the digit at ``t``."""
+        titles = [f"{s:.2f}" for s in np.linspace(0, 1, steps)] + [f"t={t:.2f}"]
+        return viz.image_grid(self.walk_images(seed_a, seed_b, t, steps), titles=titles, ncols=steps + 1, size=0.9)
+
+    def widget(self, fill=True):
+        """The Generate view: count, seed, Generate, the digits; seed to walk to and the walk slider.
+
+        ``fill``: draw the first digits now (see `digitkit.apps.views.fill_view`).
+
+        CSS classes: ``dk-generate-count``, ``dk-generate-seed``, ``dk-generate-button``,
+        ``dk-generate-images`` (one PNG of all digits), ``dk-generate-walk``, ``dk-message``.
+        """
         import ipywidgets as w
 
+        from digitkit.apps.views import Message, fill_view, tile_png
+
+        count = w.BoundedIntText(value=self.n, min=1, max=self.MAX_DIGITS, description="how many")
         seed = w.IntText(value=0, description="seed")
         button = w.Button(description="Generate", button_style="primary")
-        seed_b = w.IntText(value=1, description="to seed")
+        picture = w.Image(format="png")
+        seed_b = w.IntText(value=1, description="walk to seed")
         t = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="walk")
-        out, show = viz.output_area()
+        walk = w.Image(format="png")
+        message = Message()
+        for widget, name in [(count, "count"), (seed, "seed"), (button, "button"), (picture, "images"),
+                             (t, "walk-slider"), (walk, "walk")]:
+            widget.add_class(f"dk-generate-{name}")
 
-        button.on_click(lambda _: show(lambda: self.generate(seed.value)))
-        t.observe(lambda _: show(lambda: self.walk(seed.value, seed_b.value, t.value)), names="value")
-        return w.VBox([w.HBox([seed, button]), w.HBox([seed_b, t]), out])
+        def generate(_=None):
+            images = message.run(lambda: self.images(count.value, seed.value))
+            if images is not None:
+                picture.value = tile_png(images, ncols=10)
+
+        def move(_=None):
+            images = message.run(lambda: self.walk_images(seed.value, seed_b.value, t.value))
+            if images is not None:
+                walk.value = tile_png(images, ncols=len(images))
+
+        button.on_click(generate)
+        t.observe(move, names="value")
+        view = w.VBox([w.HBox([count, seed, button]), message.widget, picture,
+                       w.HTML("<b>Latent walk</b>: the digits between two seeds' noise"), w.HBox([seed_b, t]), walk])
+        return fill_view(view, lambda: (generate(), move()), fill)
 
 
 class TrainLab:
