@@ -25,9 +25,8 @@ def upscale(image, factor=10):
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, headless, driven by Playwright (for the tests/test_browser_*.py files)."""
-    from playwright.sync_api import sync_playwright
-
     import browser
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = browser.launch_chromium(playwright)
