@@ -1,17 +1,13 @@
-"""The canvas, the Kaggle fallback and the Identify app, driven from Python (no browser)."""
+"""The canvas and the Kaggle fallback, driven from Python (no browser); the Identify app is in test_apps_identify.py."""
 
 import base64
 import datetime
 import io
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-import digitkit
-from digitkit.classifier import build_dense_classifier
-from digitkit.apps import IdentifyApp, make_identify_app
 from digitkit.widgets import (
     DrawingCanvas,
     FallbackPicker,
@@ -19,16 +15,9 @@ from digitkit.widgets import (
     encode_data_url,
     in_kaggle,
 )
-
 from tests.conftest import upscale
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def model():
-    keras.utils.set_random_seed(0)
-    return build_dense_classifier()
 
 
 @pytest.fixture(scope="module")
@@ -115,68 +104,23 @@ def test_decode_data_url_reads_what_the_browser_sends():
             decode_data_url(bad)
 
 
-def test_blank_canvas_says_draw_a_digit(model):
-    app = IdentifyApp(model)
-    assert app.result is None
-    assert "Draw a digit" in app.message.value
-    assert app.chart.layout.visibility == "hidden"
-    assert app.identify(np.zeros((280, 280), dtype=np.uint8)) is None
-    assert app.result is None and "Draw a digit" in app.message.value
-
-
-def test_a_drawn_digit_gives_ten_probabilities_and_the_28x28_view(model, digits):
-    app = IdentifyApp(model)
-    result = app.draw(upscale(digits[0][0] / 255.0))
-    assert result is app.result and result is not None
-    assert result.probabilities.shape == (10,)
-    assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
-    assert result.digit == int(result.probabilities.argmax())
-    assert result.confidence == pytest.approx(result.probabilities.max())
-    # The model saw prepare_drawing's 28x28 picture, which looks like the original digit.
-    assert result.image.shape == (28, 28)
-    assert _correlation(result.image, digits[0][0]) > 0.8
-    expected = keras.ops.convert_to_numpy(model(result.image[None, :, :, None], training=False))[0]
-    np.testing.assert_allclose(result.probabilities, expected, atol=1e-6)
-    # ... and the app shows it.
-    assert f"<b>{result.digit}</b>" in app.message.value
-    assert bytes(app.digit_view.value).startswith(PNG_SIGNATURE) and _png_size(app.digit_view.value) == (140, 140)
-    assert bytes(app.chart.value).startswith(PNG_SIGNATURE) and app.chart.layout.visibility == "visible"
-
-    app.clear()
-    assert app.result is None and app.canvas.is_blank() and "Draw a digit" in app.message.value
-
-
-def test_app_updates_after_each_stroke(model, digits):
-    canvas = DrawingCanvas()
-    app = IdentifyApp(model, canvas=canvas)
-    canvas.set_image(upscale(digits[0][1]))  # what a stroke does: image_data changes
-    first = app.result
-    canvas.set_image(upscale(digits[0][2]))
-    second = app.result
-    assert first is not None and second is not None
-    assert not np.allclose(first.image, second.image)
-    assert not np.allclose(first.probabilities, second.probabilities)
-    canvas.clear()  # the JS Clear button sets image_data = "" the same way
-    assert app.result is None
-
-
-def test_fallback_picker_drives_the_app_the_same_way(model, digits):
+def test_fallback_picker_picks_uploads_and_clears(digits):
     images, labels = digits
     picker = FallbackPicker(images=images, labels=labels, index=None)
-    app = IdentifyApp(model, canvas=picker)
-    assert app.result is None and picker.blank_message in app.message.value
+    assert picker.is_blank() and picker.blank_message in picker.caption.value
+    heard = []
+    picker.observe(lambda change: heard.append(change["new"]), names="image_data")
 
     picker.pick(3)
     assert picker.slider.value == 3 and f"labelled {labels[3]}" in picker.caption.value
     np.testing.assert_array_equal(picker.to_array(), images[3])
-    assert app.result is not None and _correlation(app.result.image, images[3]) > 0.9
     assert bytes(picker.preview.value).startswith(PNG_SIGNATURE) and _png_size(picker.preview.value) == (280, 280)
-
     picker.slider.value = 5  # moving the slider
-    assert _correlation(app.result.image, images[5]) > 0.9
+    np.testing.assert_array_equal(picker.to_array(), images[5])
+    assert len(heard) == 2
 
     # A photo: dark ink on light paper, bigger than the canvas, as RGB JPEG bytes.
-    paper = 255 - upscale(images[7], factor=30).astype(np.uint8)
+    paper = 255 - np.kron(images[7], np.ones((30, 30), dtype=np.uint8))
     buffer = io.BytesIO()
     Image.fromarray(paper).convert("RGB").save(buffer, format="JPEG")
     picker.upload.value = ({"name": "seven.jpg", "type": "image/jpeg", "size": buffer.tell(),
@@ -184,28 +128,22 @@ def test_fallback_picker_drives_the_app_the_same_way(model, digits):
                             "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
     assert picker.caption.value == "seven.jpg"
     assert max(picker.to_array().shape) == 560  # big photos are shrunk
-    assert _correlation(app.result.image, images[7]) > 0.8
+    small = np.asarray(Image.fromarray(255 - picker.to_array()).resize((28, 28), Image.BILINEAR))
+    assert _correlation(small, images[7]) > 0.8
 
     with pytest.raises(ValueError, match="not.png"):
         picker.load_photo(b"definitely not an image", name="not.png")
     with pytest.raises(ValueError, match="Received: index=20"):
         picker.pick(20)
-
     picker.clear()
-    assert app.result is None and picker.blank_message in app.message.value
+    assert picker.is_blank() and heard[-1] == "" and picker.blank_message in picker.caption.value
 
 
 @pytest.mark.parametrize("env", [{}, {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"},
                                  {"KAGGLE_URL_BASE": "https://www.kaggle.com"}])
-def test_kaggle_gets_the_fallback_and_everyone_else_the_canvas(monkeypatch, model, env):
+def test_in_kaggle_reads_the_environment(monkeypatch, env):
     monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
     monkeypatch.delenv("KAGGLE_URL_BASE", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert in_kaggle() == bool(env)
-    app = make_identify_app(model)
-    assert isinstance(app.canvas, FallbackPicker if env else DrawingCanvas)
-    if env:  # the picker starts on MNIST test image 0, so there is already a prediction
-        assert app.result is not None
-        (_, _), (x_test, _) = digitkit.load_mnist()
-        assert _correlation(app.result.image, x_test[0]) > 0.9

@@ -122,7 +122,9 @@ class AdvancedApp:
         def show(_=None):
             found = message.run(lambda: self.images(text.value, seed.value, model.value, steps.value,
                                                     guidance.value))
-            if found is not None:
+            if found is None:
+                images.clear()
+            else:
                 images.show(found, list(text.value.strip()))
             ddim_box.layout.display = "flex" if model.value == "DDIM" else "none"
 

@@ -11,7 +11,7 @@ and the charts are laid out at their full size (empty bars) before the first str
 """
 
 import html
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import ipywidgets
 import numpy as np
@@ -41,7 +41,7 @@ class Identification(NamedTuple):
     """The dense classifier's 10 class probabilities, float32 (10,)."""
     image: np.ndarray
     """The 28x28 picture the models saw (from `digitkit.prepare_drawing`), float32 in [0, 1]."""
-    judge_probabilities: Optional[np.ndarray] = None
+    judge_probabilities: np.ndarray | None = None
     """The judge's 10 probabilities, or None when the app has no judge."""
 
     @property
@@ -171,7 +171,7 @@ class IdentifyView(ipywidgets.HBox):
         self.digit_view = ipywidgets.Image(value=png_bytes(np.zeros((side, side), np.uint8)), format="png",
                                            width=side, height=side)
         self.digit_view.add_class("dk-identify-image")
-        size = ipywidgets.Layout(width=f"{CHART_WIDTH + 10}px", height=f"{CHART_HEIGHT + 45}px")
+        size = ipywidgets.Layout(width=f"{CHART_WIDTH + 10}px", height=f"{CHART_HEIGHT + 70}px")
         self.chart = ipywidgets.HTML(layout=size)
         self.chart.add_class("dk-identify-chart")
         self.judge_chart = ipywidgets.HTML(layout=ipywidgets.Layout(width=size.width, height=size.height))

@@ -27,7 +27,7 @@ class Models(NamedTuple):
     """The class-conditional diffusion model of notebook 04."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_models(warm_up=True):
     """The pretrained dense, judge, gan, cgan and ddim, loaded on the first call and cached.
 

@@ -148,9 +148,14 @@ def run(host="127.0.0.1", port=8866, open_browser=False, log_level="warning"):
         open_browser: open the page in the default web browser once the server is up.
         log_level: uvicorn's log level.
     """
+    import warnings
+
     import uvicorn
 
     from digitkit.apps.models import load_models
+
+    # plain http on a room's network: Solara falls back to samesite=lax cookies, which is what we want
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     print("Loading the models...", flush=True)
     load_models()
@@ -180,5 +185,10 @@ def Page():
     from digitkit.apps.studio import Studio
 
     view = solara.use_memo(lambda: Studio().widget(), dependencies=[])
-    solara.Title("Digit Studio")
     solara.display(view)
+
+
+@solara.component
+def Layout(children=()):
+    """A bare page around the Studio: Solara's default AppLayout (title bar, sidebar) costs server CPU per visitor."""
+    return solara.Column(children=list(children), style={"padding": "8px"})

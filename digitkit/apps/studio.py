@@ -17,7 +17,7 @@ The tabs:
 
 The models are loaded once per process (`digitkit.apps.models.load_models`);
 each `widget()` call builds a fresh page of widgets, which is all a visitor
-adds. A tab draws its first pictures when it is first opened.
+adds. A tab is built, and draws its first pictures, when it is first opened.
 
 DOM hooks (CSS classes, for browser tests and styling)
 -------------------------------------------------------
@@ -79,21 +79,22 @@ class Studio:
     def widget(self):
         """A new page: an `ipywidgets.Tab` with one view per app (CSS class ``dk-studio``).
 
-        Each tab but Identify draws its first pictures when first opened.
+        Only Identify is built at once; each other tab builds its view (and
+        draws its first pictures) when first opened, so a page load costs the
+        server few widgets and no generator call.
         """
         import ipywidgets
 
-        views = [self.identify.widget(), self.generate.widget(fill=False), self.advanced.widget(fill=False),
-                 self.visualize.widget(fill=False)]
-        tab = ipywidgets.Tab(children=views, titles=TABS)
+        builders = [None, self.generate.widget, self.advanced.widget, self.visualize.widget]
+        slots = [self.identify.widget()] + [ipywidgets.VBox() for _ in builders[1:]]
+        tab = ipywidgets.Tab(children=slots, titles=TABS)
         tab.add_class("dk-studio")
-        filled = {0}
 
         def on_select(change):
             index = change["new"]
-            if index is not None and index not in filled:
-                filled.add(index)
-                views[index].fill()
+            if index is not None and builders[index] is not None:
+                build, builders[index] = builders[index], None
+                slots[index].children = [build()]
 
         tab.observe(on_select, names="selected_index")
         return tab

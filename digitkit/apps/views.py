@@ -64,7 +64,7 @@ class ImageRow:
         captions = [""] * len(images) if captions is None else [str(c) for c in captions]
         items = []
         for image, caption in zip(images, captions):
-            scale = self.scale if self.size is None else max(1, self.size // max(1, np.shape(image)[0]))
+            scale = self.scale if self.size is None else max(1, round(self.size / max(1, np.shape(image)[0])))
             picture = ipywidgets.Image(value=digit_png(image, scale), format="png")
             picture.add_class("dk-image")
             label = ipywidgets.HTML(f"<div style='text-align:center;font-size:12px'>{caption}</div>")
