@@ -133,8 +133,11 @@ def asgi_app():
     from solara.server.starlette import app
     from starlette.middleware.gzip import GZipMiddleware
 
-    settings.telemetry.mixpanel_enable = False
+    # the same settings again, in case Solara was imported before this module set the environment
+    settings.telemetry.mixpanel_enable = os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"].lower() == "true"
     settings.kernel.cull_timeout = os.environ["SOLARA_KERNEL_CULL_TIMEOUT"]
+    settings.theme.title = os.environ["SOLARA_THEME_TITLE"]
+    settings.theme.show_banner = os.environ["SOLARA_THEME_SHOW_BANNER"].lower() == "true"
     app.user_middleware = [m for m in app.user_middleware if m.cls is not GZipMiddleware]
     return PrecompressedStatic(app, fallback=GZipMiddleware(app, minimum_size=1000))
 
