@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import browser  # noqa: E402  (tests/browser.py: server subprocess, Chromium, strokes)
 
-TIMEOUT_MS = 300_000
+TIMEOUT_MS = 180_000
 SIX_DIGITS = "314159"
 ANSWER = re.compile(r"it is an? (\d)")
 
@@ -106,11 +106,20 @@ def percentile(values, q):
 
 # --- the sessions ----------------------------------------------------------------------------
 
-async def load(chromium, url):
+async def load(chromium, url, folder):
+    """Open the Studio in a fresh context; ``ready`` is None (and a screenshot is saved) if it never got ready."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     context = await chromium.new_context(viewport={"width": 1280, "height": 1000})
     page = await context.new_page()
-    await page.goto(url, timeout=TIMEOUT_MS)
-    ready = await (await page.wait_for_function(PAGE_READY, timeout=TIMEOUT_MS, polling=50)).json_value()
+    try:
+        await page.goto(url, timeout=TIMEOUT_MS)
+        ready = await (await page.wait_for_function(PAGE_READY, timeout=TIMEOUT_MS, polling=50)).json_value()
+    except PlaywrightTimeout:
+        path = folder / f"not_ready_{id(page)}.png"
+        await page.screenshot(path=path)
+        print(f"a page was not ready after {TIMEOUT_MS / 1000:.0f} s: {path}", flush=True)
+        return context, page, None
     return context, page, ready / 1000
 
 
@@ -148,26 +157,27 @@ async def round_of(chromium, url, n, server, timings):
     """``n`` sessions at once: load, stroke, Advanced. Returns the row of measurements."""
     done = len(timings.read_text().split()) if timings.exists() else 0
     cpu0 = cpu_seconds(server.pid)
-    loaded = await asyncio.gather(*(load(chromium, url) for _ in range(n)))
+    opened = await asyncio.gather(*(load(chromium, url, timings.parent) for _ in range(n)))
+    loaded = [item for item in opened if item[2] is not None]
     cpu1 = cpu_seconds(server.pid)
     strokes = await asyncio.gather(*(stroke(page) for _, page, _ in loaded))
     cpu2 = cpu_seconds(server.pid)
     typed = await asyncio.gather(*(advanced(page) for _, page, _ in loaded))
     rss, peak = memory_mb(server.pid)
-    for context, _, _ in loaded:
+    for context, _, _ in opened:
         await context.close()
     server_ms = [float(x) for x in timings.read_text().split()[done:]]  # one line per stroke
     ready = [r for _, _, r in loaded]
     answers = [s for s, _ in strokes]
-    return dict(n=n, rss=rss, peak=peak, cpu_load=(cpu1 - cpu0) / n, cpu_stroke=(cpu2 - cpu1) / n,
+    return dict(n=n, rss=rss, peak=peak, cpu_load=(cpu1 - cpu0) / n, cpu_stroke=(cpu2 - cpu1) / max(1, len(loaded)),
                 server_p50=percentile(server_ms, 50) / 1000, server_p95=percentile(server_ms, 95) / 1000,
                 ready_p50=percentile(ready, 50), ready_p95=percentile(ready, 95),
                 answer_p50=percentile(answers, 50), answer_p95=percentile(answers, 95),
                 typed_p50=percentile(typed, 50), read_ones=sum(d == 1 for _, d in strokes),
-                handled=len(server_ms))
+                handled=len(server_ms), ready=len(loaded))
 
 
-COLUMNS = [("sessions", "n", "{:d}"), ("RSS MB", "rss", "{:.0f}"), ("peak MB", "peak", "{:.0f}"),
+COLUMNS = [("sessions", "n", "{:d}"), ("ready", "ready", "{:d}"), ("RSS MB", "rss", "{:.0f}"), ("peak MB", "peak", "{:.0f}"),
            ("CPU/load s", "cpu_load", "{:.3f}"), ("CPU/stroke s", "cpu_stroke", "{:.3f}"),
            ("srv p50 s", "server_p50", "{:.3f}"), ("srv p95 s", "server_p95", "{:.3f}"),
            ("ready p50 s", "ready_p50", "{:.2f}"), ("ready p95 s", "ready_p95", "{:.2f}"),
