@@ -177,7 +177,8 @@ async def round_of(chromium, url, n, server, timings):
                 handled=len(server_ms), ready=len(loaded))
 
 
-COLUMNS = [("sessions", "n", "{:d}"), ("ready", "ready", "{:d}"), ("RSS MB", "rss", "{:.0f}"), ("peak MB", "peak", "{:.0f}"),
+COLUMNS = [("sessions", "n", "{:d}"), ("ready", "ready", "{:d}"),
+           ("RSS MB", "rss", "{:.0f}"), ("peak MB", "peak", "{:.0f}"),
            ("CPU/load s", "cpu_load", "{:.3f}"), ("CPU/stroke s", "cpu_stroke", "{:.3f}"),
            ("srv p50 s", "server_p50", "{:.3f}"), ("srv p95 s", "server_p95", "{:.3f}"),
            ("ready p50 s", "ready_p50", "{:.2f}"), ("ready p95 s", "ready_p95", "{:.2f}"),
