@@ -117,7 +117,10 @@ async def load(chromium, url, folder):
         ready = await (await page.wait_for_function(PAGE_READY, timeout=TIMEOUT_MS, polling=50)).json_value()
     except PlaywrightTimeout:
         path = folder / f"not_ready_{id(page)}.png"
-        await page.screenshot(path=path)
+        try:
+            await page.screenshot(path=path, timeout=30_000)
+        except PlaywrightTimeout:  # a starved browser may not even paint
+            path = "no screenshot"
         print(f"a page was not ready after {TIMEOUT_MS / 1000:.0f} s: {path}", flush=True)
         return context, page, None
     return context, page, ready / 1000
