@@ -20,3 +20,15 @@ def test_digits(mnist):
 def upscale(image, factor=10):
     """A 28x28 digit blown up to a canvas of (28*factor)^2 pixels."""
     return np.kron(np.asarray(image, dtype="float32"), np.ones((factor, factor), dtype="float32"))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright (for the tests/test_browser_*.py files)."""
+    import browser
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = browser.launch_chromium(playwright)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,138 @@
+"""Notebook 01 in a real JupyterLab and a real browser: Run All, then the Identify app, then a mouse stroke.
+
+The bug this guards against: after Run All, the probability chart was laid out 0x0 (an
+``ipywidgets.Image`` filled while hidden) until the first stroke. Now every picture of the
+app, the chart included, must have a size as soon as the app has answered.
+
+JupyterLab runs on a free port of 127.0.0.1, offline, on a copy of the notebook in a
+temporary folder (so its autosave never touches the repository), with this checkout's
+digitkit first on PYTHONPATH and DIGITKIT_QUICK=1 (the notebook's training cell stays tiny).
+"""
+
+import re
+import shutil
+import time
+
+import browser
+import pytest
+
+NOTEBOOK = "01_dense_classifier.ipynb"
+KERNEL_TIMEOUT_MS = 180_000  # kernel start and TensorFlow import on a busy 2-core machine
+RUN_ALL_TIMEOUT_MS = 600_000  # the whole notebook in quick mode
+ANSWER = re.compile(r"it is an? (\d)")
+
+LAB_SETTINGS = {  # no news or update checks: nothing may leave 127.0.0.1
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        '{"fetchNews": "false", "checkForUpdates": false}',
+}
+
+PICTURES = """root => Array.from(
+    root.querySelectorAll('img, canvas, svg, .dk-identify-chart, .dk-identify-judge-chart'),
+    el => {
+        const box = el.getBoundingClientRect();
+        return {what: el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className.trim()
+                      ? '.' + el.className.trim().split(/\\s+/).join('.') : ''),
+                width: Math.round(box.width), height: Math.round(box.height),
+                visible: getComputedStyle(el).visibility === 'visible',
+                loaded: el.tagName !== 'IMG' || (el.complete && el.naturalWidth > 0)};
+    })"""
+MIN_SIDE = 20
+"""px: a picture smaller than this is not shown (a not-yet-loaded image is 0 or 16 px tall)."""
+
+SOME_CELL_QUEUED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+    .some(p => p.textContent.includes('[*]'))"""
+ALL_CELLS_RAN = """() => {
+    const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'), p => p.textContent);
+    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of notebook 01; yields its URL."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copy(browser.REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    settings = root / ".settings"
+    for name, text in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(text)
+    env = browser.repo_env(DIGITKIT_QUICK="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
+                           JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"))
+
+    def command(port):
+        return [arg if not arg.startswith("--ServerApp.root_dir=") else f"--ServerApp.root_dir={root}"
+                for arg in browser.jupyter_lab_command(port)]
+
+    with browser.serve(command, url_path="/api/status", env=env, log=root / "lab.log") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def notebook(lab, chromium):
+    """The notebook open in JupyterLab after Run All, once every cell has run.
+
+    Yields ``(page, app, requests)``: the Playwright page, the locator of the app's output
+    and every URL the page requested.
+    """
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{lab}/lab/tree/{NOTEBOOK}", timeout=KERNEL_TIMEOUT_MS)
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    select_kernel = page.locator(".jp-Dialog button", has_text=re.compile(r"^Select$"))
+    deadline = time.monotonic() + KERNEL_TIMEOUT_MS / 1000
+    while not idle.count():  # JupyterLab sometimes asks which kernel to start
+        assert time.monotonic() < deadline, "the notebook's kernel did not start"
+        if select_kernel.count():
+            select_kernel.click()
+        page.wait_for_timeout(500)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    canvas = page.locator(".jp-OutputArea-output canvas").first
+    canvas.wait_for(state="attached", timeout=KERNEL_TIMEOUT_MS)
+    app = page.locator(".jp-OutputArea-output", has=page.locator("canvas"))
+    page.wait_for_function(SOME_CELL_QUEUED, timeout=30_000)  # the saved prompts are numbers too
+    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_TIMEOUT_MS)
+    yield page, app, requests
+    context.close()
+
+
+def answer(app):
+    match = ANSWER.search(app.inner_text())
+    return match and int(match.group(1))
+
+
+def test_chart_laid_out_after_run_all_before_any_stroke(notebook, tmp_path):
+    page, app, _ = notebook
+    app.scroll_into_view_if_needed()
+    text = app.inner_text()
+    assert answer(app) == 7, text  # cell 8 put test image 0, a 7, on the canvas from Python
+    deadline = time.monotonic() + 20  # give the browser time to lay out what arrived
+    while True:
+        pictures = app.evaluate(PICTURES)
+        missing = [p for p in pictures
+                   if p["width"] < MIN_SIDE or p["height"] < MIN_SIDE or not p["visible"] or not p["loaded"]]
+        if not missing or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    page.screenshot(path=browser.screenshot_dir(tmp_path) / "lab_after_run_all.png")
+    assert not missing, f"not shown after Run All, before any stroke: {missing}"
+    charts = [p for p in pictures if "dk-identify-chart" in p["what"]]
+    assert charts, f"no probability chart (class dk-identify-chart) in the app: {pictures}"
+    assert charts[0]["width"] > 100 and charts[0]["height"] > 50, charts
+
+
+def test_mouse_stroke_reads_one(notebook, tmp_path):
+    page, app, requests = notebook
+    canvas = app.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    app.get_by_role("button", name="Clear").click()
+    app.get_by_text("Draw a digit").wait_for(timeout=30_000)
+    assert browser.ink_fraction(page, canvas) == 0
+    browser.mouse_stroke(page, canvas, browser.ONE)
+    assert browser.ink_fraction(page, canvas) > 0.02
+    app.get_by_text(re.compile(r"it is a 1\b")).first.wait_for(timeout=60_000)
+    assert answer(app) == 1
+    page.screenshot(path=browser.screenshot_dir(tmp_path) / "lab_identify_one.png")
+    assert browser.outside_requests(requests) == []
