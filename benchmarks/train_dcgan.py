@@ -77,6 +77,10 @@ def train(args):
         model, frames = load_checkpoint(directory, log[-1]["epoch"])
     else:
         model, frames = dcgan.build_pretrained_dcgan(), []
+    if args.learning_rate:  # both Adams, also on resume (the restored moments are kept)
+        model.optimizers.generator.learning_rate = args.learning_rate
+        model.optimizers.discriminator.learning_rate = args.learning_rate
+    learning_rate = float(model.optimizers.generator.learning_rate.numpy())
     monitor = gan.GANMonitor(None, gif_path=args.gif, verbose=False, gif_scale=2)
     monitor.frames = frames
     reference = metrics.judge_features(x_test[:args.n_eval])
@@ -88,7 +92,8 @@ def train(args):
                                    seed=args.seed + epoch)
         seconds = time.time() - start
         save_checkpoint(model, monitor, directory, epoch)
-        line = dict(epoch=epoch, seconds=round(seconds, 1), n_eval=args.n_eval, floor=round(floor, 3),
+        line = dict(epoch=epoch, seconds=round(seconds, 1), learning_rate=learning_rate, n_eval=args.n_eval,
+                    floor=round(floor, 3),
                     d_loss=round(history["d_loss"][-1], 4), g_loss=round(history["g_loss"][-1], 4),
                     d_acc_real=round(history["d_acc_real"][-1], 3), d_acc_fake=round(history["d_acc_fake"][-1], 3))
         if epoch % args.eval_every == 0 or epoch == args.epochs:
@@ -138,6 +143,7 @@ def main():
     parser.add_argument("--n-eval", type=int, default=2000, help="samples (and test images) measured per epoch")
     parser.add_argument("--eval-every", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, default=0.0, help="both Adams' rate (0: keep the model's)")
     parser.add_argument("--gif", default=str(project_dir() / "assets" / "training" / "gan.gif"))
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --dir")
     parser.add_argument("--final", action="store_true", help="evaluate the best checkpoint at n=10,000 and ship it")
