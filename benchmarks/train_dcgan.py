@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import time
 
 import numpy as np
@@ -123,15 +122,28 @@ def final(args):
                    frechet_over_floor=round(result["frechet"] / floor, 2), n_frechet=10000, epochs=best["epoch"],
                    train_minutes=round(sum(seconds[:best["epoch"]]) / 60, 1),
                    seconds_per_epoch=round(float(np.median(seconds)), 1),
-                   trained_on=f"tensorflow on cpu, {os.cpu_count()} cores shared ({platform.machine()})",
+                   trained_on=f"tensorflow on cpu, {os.cpu_count()} cores (shared, nice 19)",
                    settings={})
     print(json.dumps(quality, indent=2), flush=True)
     shipped = manifest.get("gan", {}).get("quality", {}).get("frechet")
     if shipped is not None and quality["frechet"] >= shipped:
         print(f"not shipped: FD {quality['frechet']} does not beat the shipped {shipped}")
         return
-    command = f"python benchmarks/train_dcgan.py --epochs {best['epoch']} --seed {args.seed} (resumable: --resume)"
-    print("saved", pretrained.save_pretrained(model, "gan", quality, command))
+    print("saved", pretrained.save_pretrained(model, "gan", quality, _command(read_log(directory)[:best["epoch"]])))
+
+
+def _command(log):
+    """The chain of runs that made the log's epochs (a new run whenever the learning rate changed)."""
+    stages = []
+    for line in log:
+        rate = line.get("learning_rate", 2e-4)
+        if stages and stages[-1][0] == rate:
+            stages[-1][1] = line["epoch"]
+        else:
+            stages.append([rate, line["epoch"]])
+    runs = [f"python benchmarks/train_dcgan.py --epochs {epochs} --learning-rate {rate:g}" + (" --resume" if i else "")
+            for i, (rate, epochs) in enumerate(stages)]
+    return " && ".join(runs)
 
 
 def main():
