@@ -86,17 +86,3 @@ def test_discriminator_bad_args_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"Received: {match}="):
         dcgan.build_conv_discriminator(**kwargs)
 
-
-def test_shipped_gan_is_the_convolutional_one():
-    from digitkit import pretrained
-
-    model = pretrained.load_pretrained("gan")
-    assert model.generator.get_layer("stage_7x7").output.shape[1:3] == (7, 7)
-    a = model.generate(4, seed=0)
-    np.testing.assert_array_equal(a, model.generate(4, seed=0))
-    quality = pretrained.read_manifest()["gan"]["quality"]
-    floor = pretrained.read_manifest()["judge"]["quality"]["frechet_floor"]["10000"]
-    assert quality["n_frechet"] == 10000 and quality["frechet_floor"] == floor
-    assert quality["frechet_over_floor"] == pytest.approx(quality["frechet"] / floor, abs=0.01)
-    assert len(quality["digit_shares"]) == 10 and sum(quality["digit_shares"]) == pytest.approx(1.0, abs=1e-3)
-    assert quality["class_accuracy"] is None and quality["settings"] == {}
