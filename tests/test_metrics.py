@@ -67,3 +67,12 @@ def test_frechet_floor_is_the_train_vs_test_distance(mnist):
     assert metrics.frechet_floor(200) == shipped  # cached
     with pytest.raises(ValueError, match="Received: n=1"):
         metrics.frechet_floor(1)
+
+
+def test_recorded_judge_floor_is_the_judges_train_vs_test_distance(mnist):
+    from digitkit import pretrained
+
+    floor = pretrained.read_manifest()["judge"]["quality"]["frechet_floor"]
+    assert floor["10000"] < floor["2000"] < floor["1000"]  # the distance is biased upwards for small sets
+    (x, _), (xt, _) = mnist
+    assert metrics.frechet_distance(x[:1000], xt[:1000]) == pytest.approx(floor["1000"], rel=1e-3)
