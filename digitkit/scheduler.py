@@ -73,7 +73,8 @@ class DDIMScheduler:
             ValueError: ``steps`` is not an integer from 1 to T.
         """
         if not _is_number(steps) or int(steps) != steps or not 1 <= steps <= self.num_train_timesteps:
-            raise ValueError(f"steps must be an integer from 1 to {self.num_train_timesteps}. Received: steps={steps!r}")
+            raise ValueError(f"steps must be an integer from 1 to {self.num_train_timesteps}. "
+                             f"Received: steps={steps!r}")
         grid = np.linspace(0, self.num_train_timesteps - 1, int(steps))
         return np.unique(np.round(grid).astype("int64"))[::-1]
 

