@@ -115,7 +115,7 @@ def test_forward_figure_goes_from_the_digit_to_noise(tiny_ddim):
     fig = viz.plot_forward(tiny_ddim, image, steps=(0, 10, 49))
     assert [ax.get_title() for ax in fig.axes] == [f"t={t}\nᾱ={tiny_ddim.alpha_bar[t]:.2f}" for t in (0, 10, 49)]
     first, last = (ax.images[0].get_array() for ax in (fig.axes[0], fig.axes[2]))
-    assert np.abs(first - image).max() < 0.05  # t=0: still the digit
+    assert np.abs(first - image).max() < 0.1  # t=0: still the digit (noise sd 0.02 at T = 50)
     assert np.corrcoef(last.ravel(), image.ravel())[0, 1] < 0.2  # t=T-1: the digit is gone
     with pytest.raises(ValueError, match="steps must lie"):
         viz.forward_images(tiny_ddim, image, [50])
