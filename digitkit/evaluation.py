@@ -24,12 +24,7 @@ def is_conditional(model):
 
 def generate(model, what, seed=0):
     """The generator API for any generator: ``what`` is a count (GAN) or digits (cGAN, DDIM)."""
-    if hasattr(model, "generate"):
-        return model.generate(what, seed=seed)
-    from digitkit import diffusion  # until DiffusionModel.generate lands: its defaults, as in the contract
-
-    return model.sample(what, steps=getattr(diffusion, "STEPS", 20), guidance=diffusion.GUIDANCE, eta=0.0,
-                        seed=seed)
+    return model.generate(what, seed=seed)
 
 
 def sampling_settings(model):
@@ -38,7 +33,7 @@ def sampling_settings(model):
         return {}
     from digitkit import diffusion
 
-    return dict(steps=getattr(diffusion, "STEPS", 20), guidance=diffusion.GUIDANCE, eta=0.0)
+    return dict(steps=diffusion.STEPS, guidance=diffusion.GUIDANCE, eta=0.0)
 
 
 def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=None):

@@ -258,3 +258,109 @@ def output_area():
                 print(error)
 
     return output, show
+
+
+# ---------- diffusion (taught in notebooks/04_diffusion.ipynb) ----------
+
+def plot_schedule(alpha_bar):
+    """The cosine schedule: signal and noise shares of x_t against the step t."""
+    ab = np.asarray(alpha_bar)
+    fig = Figure(figsize=(5, 3))
+    ax = fig.subplots()
+    ax.plot(np.sqrt(ab), label="sqrt(alpha_bar): digit's weight")
+    ax.plot(np.sqrt(1 - ab), label="sqrt(1 - alpha_bar): noise's weight")
+    ax.set_xlabel("step t")
+    ax.legend(fontsize=8)
+    ax.set_title(f"Cosine schedule, T = {len(ab)}")
+    fig.tight_layout()
+    return fig
+
+
+def _one_image(image):
+    """One digit (28, 28), (28, 28, 1) or (1, 28, 28[, 1]) as (1, 28, 28, 1) floats in [0, 1]."""
+    from digitkit.data import IMAGE_SHAPE, to_model_input
+
+    x = np.asarray(image)
+    if x.shape == IMAGE_SHAPE:
+        x = x[..., 0]
+    return to_model_input(x)[:1]
+
+
+def forward_images(model, image, steps, seed=0):
+    """One clean image noised by a `DiffusionModel` to each of ``steps`` (same noise), as (len(steps), 28, 28)."""
+    x = _one_image(image)
+    steps = np.asarray(steps, dtype="int64").reshape(-1)
+    if steps.min() < 0 or steps.max() >= model.timesteps:
+        raise ValueError(f"steps must lie in [0, {model.timesteps - 1}]. Received: steps={steps.tolist()}")
+    noise = np.random.default_rng(seed).standard_normal(x.shape).astype("float32")
+    x_t = np.asarray(model.noise_images(np.repeat(x, len(steps), 0), steps, np.repeat(noise, len(steps), 0)))
+    return np.clip((x_t[..., 0] + 1) / 2, 0, 1)
+
+
+def plot_forward(model, image, steps=(0, 50, 100, 150, 200, 250, 300, 350, 400, 499), seed=0):
+    """The forward process: one digit at several steps, with alpha_bar in each title."""
+    titles = [f"t={t}\nᾱ={model.alpha_bar[t]:.2f}" for t in steps]
+    return image_grid(forward_images(model, image, steps, seed), titles=titles, ncols=len(steps), size=1.1)
+
+
+def plot_denoise(model, image, digit, t, seed=0, guidance=0.0):
+    """What a `DiffusionModel` predicts from one noisy digit: the noise and the clean digit.
+
+    Shows the clean digit, x_t, the true noise, the predicted noise and the
+    predicted clean digit.
+    """
+    x = _one_image(image)
+    noise = np.random.default_rng(seed).standard_normal(x.shape).astype("float32")
+    x_t = np.asarray(model.noise_images(x, np.array([t]), noise))
+    predicted_noise, x0 = model.denoise(x_t, t, digit, guidance=guidance)
+    show_noise = lambda a: np.clip((a.reshape(x.shape[1:3]) + 2.5) / 5, 0, 1)  # noqa: E731
+    images = [x[0, ..., 0], np.clip((x_t[0, ..., 0] + 1) / 2, 0, 1), show_noise(noise), show_noise(predicted_noise),
+              x0[0]]
+    error = float(np.sqrt(np.mean((predicted_noise - noise[..., 0]) ** 2)))
+    return image_grid(np.stack(images), ncols=5, size=1.5,
+                      titles=["clean x_0", f"x_t (t={t})", "true noise", f"predicted noise\nRMS error {error:.2f}",
+                              "predicted x_0"])
+
+
+def plot_trajectory(trajectory, index=0, max_columns=11):
+    """One digit's denoising as a strip: x_t on top, the predicted x_0 below, at every step.
+
+    Args:
+        trajectory: the dict from ``DiffusionModel.sample(..., return_trajectory=True)``.
+        index: which digit of the batch.
+        max_columns: with many steps, this many evenly spaced steps are shown (first and last included).
+    """
+    n = len(trajectory["t"])
+    keep = np.unique(np.round(np.linspace(0, n - 1, min(n, max_columns))).astype(int))
+    x_t, x0 = trajectory["x_t"][keep, index], trajectory["x0"][keep, index]
+    titles = [f"t={t}" if t >= 0 else "result" for t in trajectory["t"][keep]]
+    titles = titles + ["predicted x_0"] + [""] * (len(keep) - 1)
+    return image_grid(np.concatenate([x_t, x0]), titles=titles, ncols=len(keep), size=1.0)
+
+
+def plot_quality(rows, reference=None, reference_name="conditional GAN"):
+    """Judge accuracy, Fréchet distance and sampling time against the number of DDIM steps.
+
+    Args:
+        rows: the list from `digitkit.evaluation.evaluate_ddim`.
+        reference: optional dict with ``class_accuracy`` and ``frechet`` (e.g. the
+            cGAN's manifest quality), drawn as dashed lines.
+        reference_name: the legend of those lines.
+    """
+    steps = [r["steps"] for r in rows]
+    fig = Figure(figsize=(11, 3))
+    axes = fig.subplots(1, 3)
+    panels = [("accuracy", "judge accuracy", "class_accuracy"),
+              ("frechet", "Fréchet distance (lower is better)", "frechet"),
+              ("seconds_per_100", "seconds per 100 digits", None)]
+    for ax, (key, title, ref_key) in zip(axes, panels):
+        ax.plot(steps, [r[key] for r in rows], "o-", label="DDIM")
+        if reference and ref_key and reference.get(ref_key) is not None:
+            ax.axhline(reference[ref_key], ls="--", color="tab:red", label=reference_name)
+            ax.legend(fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xticks(steps, [str(s) for s in steps])
+        ax.set_xlabel("sampling steps")
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -87,3 +87,64 @@ def test_output_area_shows_a_message_for_bad_input(capsys):
     assert "Received: digits='12a'" in capsys.readouterr().out
     with pytest.raises(ZeroDivisionError):  # only bad input is turned into a message
         show(lambda: 1 / 0)
+
+
+@pytest.fixture(scope="module")
+def tiny_ddim():
+    from digitkit import diffusion
+
+    return diffusion.DiffusionModel(timesteps=50, channels=(8, 16), embed_dim=16, groups=4, seed=0)
+
+
+def _bar_digit():
+    image = np.zeros((28, 28), "float32")
+    image[4:24, 12:16] = 1.0
+    return image
+
+
+def test_schedule_figure_plots_signal_and_noise_weights(tiny_ddim):
+    fig = viz.plot_schedule(tiny_ddim.alpha_bar)
+    signal, noise = fig.axes[0].lines
+    np.testing.assert_allclose(signal.get_ydata(), np.sqrt(tiny_ddim.alpha_bar))
+    np.testing.assert_allclose(noise.get_ydata(), np.sqrt(1 - tiny_ddim.alpha_bar))
+    assert fig.axes[0].get_title() == "Cosine schedule, T = 50"
+
+
+def test_forward_figure_goes_from_the_digit_to_noise(tiny_ddim):
+    image = _bar_digit()
+    fig = viz.plot_forward(tiny_ddim, image, steps=(0, 10, 49))
+    assert [ax.get_title() for ax in fig.axes] == [f"t={t}\nᾱ={tiny_ddim.alpha_bar[t]:.2f}" for t in (0, 10, 49)]
+    first, last = (ax.images[0].get_array() for ax in (fig.axes[0], fig.axes[2]))
+    assert np.abs(first - image).max() < 0.1  # t=0: still the digit (noise sd 0.02 at T = 50)
+    assert np.corrcoef(last.ravel(), image.ravel())[0, 1] < 0.2  # t=T-1: the digit is gone
+    with pytest.raises(ValueError, match="steps must lie"):
+        viz.forward_images(tiny_ddim, image, [50])
+
+
+def test_denoise_figure_shows_the_five_panels(tiny_ddim):
+    image = _bar_digit()
+    fig = viz.plot_denoise(tiny_ddim, image, 3, t=20)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:3] == ["clean x_0", "x_t (t=20)", "true noise"] and titles[4] == "predicted x_0"
+    assert titles[3].startswith("predicted noise\nRMS error ")
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), image)
+
+
+def test_trajectory_figure_keeps_first_and_last_steps():
+    steps = 20
+    trajectory = dict(x_t=np.linspace(0, 1, steps + 1)[:, None, None, None] * np.ones((steps + 1, 2, 28, 28)),
+                      x0=np.zeros((steps + 1, 2, 28, 28)), t=np.append(np.arange(steps)[::-1] * 25, -1))
+    fig = viz.plot_trajectory(trajectory, index=1, max_columns=6)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 12 and titles[0] == "t=475" and titles[5] == "result" and titles[6] == "predicted x_0"
+    assert fig.axes[0].images[0].get_array().max() == 0 and fig.axes[5].images[0].get_array().min() == 1
+
+
+def test_quality_figure_draws_rows_and_the_reference():
+    rows = [dict(steps=5, accuracy=0.9, frechet=3.0, seconds_per_100=1.0),
+            dict(steps=10, accuracy=0.95, frechet=2.0, seconds_per_100=2.0)]
+    fig = viz.plot_quality(rows, reference=dict(class_accuracy=0.97, frechet=2.5))
+    accuracy, frechet, seconds = fig.axes
+    assert list(accuracy.lines[0].get_ydata()) == [0.9, 0.95] and list(seconds.lines[0].get_ydata()) == [1.0, 2.0]
+    assert list(frechet.lines[1].get_ydata()) == [2.5, 2.5]  # the dashed reference
+    assert len(seconds.lines) == 1  # no reference for the time

@@ -14,10 +14,10 @@ DEFAULT_DIGITS = "646775"
 
 
 def ddim_steps():
-    """The DDIM's default number of sampling steps (`digitkit.diffusion.STEPS`, 20 until that lands)."""
+    """The DDIM's default number of sampling steps, `digitkit.diffusion.STEPS`."""
     from digitkit import diffusion
 
-    return getattr(diffusion, "STEPS", 20)
+    return diffusion.STEPS
 
 
 class AdvancedApp:

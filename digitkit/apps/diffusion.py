@@ -24,9 +24,9 @@ class DiffusionApp:
 
     def forward(self, t, seed=0):
         """What the forward slider shows: the digit at step ``t``."""
-        from digitkit.viz import image_grid
+        from digitkit.viz import forward_images, image_grid
 
-        x_t = diffusion.forward_images(self.model, self.image, [0, t], seed)
+        x_t = forward_images(self.model, self.image, [0, t], seed)
         return image_grid(x_t, titles=["x_0", f"x_{t} (ᾱ={self.model.alpha_bar[t]:.3f})"], ncols=2, size=1.6)
 
     def draw(self, digits="0123456789", steps=20, guidance=diffusion.GUIDANCE, eta=0.0, seed=0):

@@ -53,8 +53,8 @@ def _check_network_images(answer):
 q1 = Exercise(
     "With the cosine schedule over T = 500 steps, at which step t does alpha_bar first fall below 0.5?",
     _check_half_step,
-    "`ab = diffusion.cosine_alpha_bar(500)`; `np.argmax(ab < 0.5)` is the first index where it holds.",
-    lambda: f"t = {_half_step()[0]}: `int(np.argmax(diffusion.cosine_alpha_bar(500) < 0.5))`.",
+    "`ab = scheduler.cosine_alpha_bar(500)`; `np.argmax(ab < 0.5)` is the first index where it holds.",
+    lambda: f"t = {_half_step()[0]}: `int(np.argmax(scheduler.cosine_alpha_bar(500) < 0.5))`.",
 )
 q2 = Exercise(
     "Write noisy(x0, noise, alpha_bar_t) that returns x_t of the forward process.",

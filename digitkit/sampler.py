@@ -1,0 +1,130 @@
+"""The DDIM sampler: classifier-free guidance and the loop over the scheduler's timesteps.
+
+Taught in notebooks/04_diffusion.ipynb. `DDIMSampler` joins a U-Net (`digitkit.unet`) and a
+`digitkit.scheduler.DDIMScheduler`: at each of the scheduler's timesteps it asks the network for
+``v`` (the conditional and the unconditional prediction in one batch), mixes them by the guidance
+scale and takes the scheduler's one `~DDIMScheduler.step`.
+
+Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
+sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
+one compiled call (``tf.function`` on TensorFlow, ``jax.jit`` on JAX; one trace per batch shape)
+instead of a string of eager operations.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from digitkit.data import IMAGE_SHAPE
+
+
+def check_guidance(guidance):
+    """``guidance`` as a float, if it is a number >= 0."""
+    if isinstance(guidance, bool) or not isinstance(guidance, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(guidance) or guidance < 0:
+        raise ValueError(f"guidance must be a number >= 0. Received: guidance={guidance!r}")
+    return float(guidance)
+
+
+def to_unit(x):
+    """Images (..., 28, 28, 1) in the model's [-1, 1] scale as float32 (..., 28, 28) in [0, 1]."""
+    return np.clip((np.asarray(x)[..., 0] + 1) / 2, 0, 1).astype("float32")
+
+
+class DDIMSampler:
+    """Classifier-free guided DDIM sampling with a U-Net and a scheduler.
+
+    Args:
+        network: a U-Net ``[x_t, t, label] -> v`` (e.g. a `DiffusionModel`'s ``ema_network``).
+        scheduler: a `digitkit.scheduler.DDIMScheduler`.
+        num_classes: number of labels; label ``num_classes`` asks the unconditional model.
+    """
+
+    def __init__(self, network, scheduler, num_classes=10):
+        self.network, self.scheduler, self.num_classes = network, scheduler, num_classes
+        self._step_models = {}
+
+    def guided_v(self, x_t, t, labels, guidance):
+        """``cond + guidance * (cond - uncond)``: both predictions from one network call on 2N images.
+
+        Works on tensors and on symbolic inputs (inside `step_model`). ``t`` (N,) float steps,
+        ``labels`` (N,) int32, ``guidance`` a number or N numbers.
+        """
+        both = self.network([ops.concatenate([x_t, x_t]), ops.concatenate([t, t]),
+                             ops.concatenate([labels, ops.full_like(labels, self.num_classes)])])
+        both = ops.reshape(both, (2, -1) + IMAGE_SHAPE)
+        cond, uncond = both[0], both[1]
+        if not isinstance(guidance, (int, float)):
+            guidance = ops.reshape(guidance, (-1, 1, 1, 1))
+        return cond + guidance * (cond - uncond)
+
+    def step_model(self, guided=True):
+        """The compiled sampling step: ``[x_t, t, t_prev, labels, guidance, eta, noise] -> [x_prev, x0]``.
+
+        One functional model per ``guided`` (without guidance, one network pass per step instead of
+        two), cached on the sampler; every input is batched (one value per image).
+        """
+        if guided not in self._step_models:
+            x_t = keras.Input(IMAGE_SHAPE, name="x_t")
+            t, t_prev = keras.Input((), dtype="int32", name="t"), keras.Input((), dtype="int32", name="t_prev")
+            labels = keras.Input((), dtype="int32", name="label")
+            guidance, eta = keras.Input((), name="guidance"), keras.Input((), name="eta")
+            noise = keras.Input(IMAGE_SHAPE, name="noise")
+            steps = ops.cast(t, "float32")
+            v = self.guided_v(x_t, steps, labels, guidance) if guided else self.network([x_t, steps, labels])
+            outputs = self.scheduler.step(v, t, t_prev, x_t, eta=eta, noise=noise)
+            self._step_models[guided] = keras.Model([x_t, t, t_prev, labels, guidance, eta, noise], list(outputs),
+                                                    name="ddim_guided_step" if guided else "ddim_step")
+        return self._step_models[guided]
+
+    def denoise(self, x_t, t, labels, guidance=0.0):
+        """The (guided) prediction at one step: ``(noise, x0)`` as NumPy arrays like x_t, unclipped."""
+        x_t = np.asarray(x_t, dtype="float32")
+        t = np.asarray(t)
+        if t.dtype.kind not in "iu" or t.min() < 0 or t.max() >= self.scheduler.num_train_timesteps:
+            raise ValueError(f"t must be integers from 0 to {self.scheduler.num_train_timesteps - 1}. "
+                             f"Received: t={t.tolist()!r}")
+        steps = np.broadcast_to(t.astype("float32"), (len(x_t),))
+        labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(x_t),))
+        if check_guidance(guidance) == 0:
+            v = self.network([x_t, steps, labels], training=False)
+        else:
+            v = self.guided_v(x_t, steps, labels, guidance)
+        x0, noise = self.scheduler.predict_x0_and_noise(v, t.reshape(-1), x_t)
+        return ops.convert_to_numpy(noise), ops.convert_to_numpy(x0)
+
+    def sample(self, labels, steps=20, guidance=0.0, eta=0.0, seed=0, return_trajectory=False, batch_size=500):
+        """Draw one image per label; see `digitkit.diffusion.DiffusionModel.sample` for the arguments.
+
+        The noise (the start and eta's) comes from ``numpy.random.default_rng(seed)``, so the same
+        seed gives the same pixels on every backend and for every ``batch_size``.
+        """
+        labels = np.asarray(labels, dtype="int32").reshape(-1)
+        timesteps = self.scheduler.timesteps(steps)
+        guidance, eta = check_guidance(guidance), self.scheduler.check_eta(eta)
+        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+        model = self.step_model(guided=guidance > 0)
+        n = len(labels)
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n,) + IMAGE_SHAPE).astype("float32")
+        xs, x0s = [x], []
+        for t, t_prev in zip(timesteps, list(timesteps[1:]) + [-1]):
+            noise = np.zeros_like(x)
+            if eta > 0 and t_prev >= 0:  # the last step adds none (its sigma is 0)
+                noise = rng.standard_normal(x.shape).astype("float32")
+            chunks = []
+            for j in range(0, n, int(batch_size)):
+                m = min(n, j + int(batch_size)) - j
+                chunks.append(model.predict_on_batch([
+                    x[j:j + m], np.full(m, t, "int32"), np.full(m, t_prev, "int32"), labels[j:j + m],
+                    np.full(m, guidance, "float32"), np.full(m, eta, "float32"), noise[j:j + m]]))
+            x = np.concatenate([c[0] for c in chunks]).astype("float32")
+            xs.append(x)
+            x0s.append(np.concatenate([c[1] for c in chunks]))
+        images = to_unit(x)
+        if not return_trajectory:
+            return images
+        trajectory = dict(x_t=to_unit(np.stack(xs)), x0=np.concatenate([to_unit(np.stack(x0s)), images[None]]),
+                          t=np.append(timesteps, -1))
+        return images, trajectory

@@ -1,0 +1,133 @@
+"""The denoising U-Net: the step's sinusoidal code, residual blocks, and `build_unet`.
+
+Taught in notebooks/04_diffusion.ipynb. The network only predicts (``v`` from a noisy digit, its
+step and its label); the schedule and the step math live in `digitkit.scheduler`, the model that
+trains it in `digitkit.diffusion`. The layer names are those of the shipped ``ddim`` weights.
+"""
+
+import math
+
+import keras
+from keras import layers, ops
+
+from digitkit.data import IMAGE_SHAPE
+
+
+@keras.saving.register_keras_serializable(package="digitkit")
+class SinusoidalEmbedding(layers.Layer):
+    """The Transformer's sine/cosine code of a (time)step number.
+
+    Args:
+        dim: width of the embedding (even).
+        max_period: the slowest wavelength.
+    """
+
+    def __init__(self, dim=128, max_period=10000.0, **kwargs):
+        super().__init__(**kwargs)
+        if dim % 2:
+            raise ValueError(f"dim must be even. Received: dim={dim}")
+        self.dim = dim
+        self.max_period = max_period
+
+    def call(self, t):
+        half = self.dim // 2
+        frequencies = ops.exp(-math.log(self.max_period) * ops.arange(half, dtype="float32") / half)
+        angles = ops.cast(ops.reshape(t, (-1, 1)), "float32") * frequencies[None, :]
+        return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.dim)
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim, "max_period": self.max_period}
+
+
+def residual_block(h, emb, channels, groups, name):
+    """GroupNorm-swish-conv twice, the step+label embedding added in between, plus a skip connection.
+
+    Args:
+        h: the feature map (a symbolic tensor); emb: the step+label embedding (N, embed_dim).
+        channels: output width; groups: of the GroupNormalization layers.
+        name: prefix of the block's layer names (``{name}_conv1`` ...).
+    """
+    skip = h if h.shape[-1] == channels else layers.Conv2D(channels, 1, name=f"{name}_skip")(h)
+    h = layers.GroupNormalization(groups, name=f"{name}_norm1")(h)
+    h = layers.Activation("swish")(h)
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv1")(h)
+    e = layers.Dense(channels, name=f"{name}_emb")(emb)
+    h = layers.Add()([h, layers.Reshape((1, 1, channels))(e)])
+    h = layers.GroupNormalization(groups, name=f"{name}_norm2")(h)
+    h = layers.Activation("swish")(h)
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv2")(h)
+    return layers.Add()([skip, h])
+
+
+def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, name="unet"):
+    """A small U-Net from (noisy image, step, label) to a 28x28 prediction.
+
+    Every residual block receives the sinusoidal step embedding plus a learned
+    label embedding; label ``num_classes`` means "no label" (for guidance).
+
+    Args:
+        channels: widths at 28x28, 14x14, 7x7 ... (one level per entry).
+        blocks: residual blocks per level on the way down (up: the same, each
+            fed a skip connection).
+        embed_dim: width of the step and label embeddings.
+        num_classes: number of labels (plus one "no label" token).
+        groups: groups of the GroupNormalization layers.
+        name: the model's name.
+
+    Returns:
+        A functional `keras.Model` with inputs ``[x_t (N, 28, 28, 1), t (N,),
+        label (N,) int]`` and output (N, 28, 28, 1).
+    """
+    x_in = keras.Input(IMAGE_SHAPE, name="x_t")
+    t_in = keras.Input((), name="t")
+    y_in = keras.Input((), dtype="int32", name="label")
+    emb = SinusoidalEmbedding(embed_dim, name="step_code")(t_in)
+    emb = layers.Dense(embed_dim, activation="swish", name="step_mlp1")(emb)
+    emb = layers.Dense(embed_dim, name="step_mlp2")(emb)
+    label = layers.Embedding(num_classes + 1, embed_dim, name="label_embedding")(y_in)
+    emb = layers.Activation("swish")(layers.Add()([emb, label]))
+
+    h = layers.Conv2D(channels[0], 3, padding="same", name="stem")(x_in)
+    skips = []
+    for level, width in enumerate(channels):
+        for b in range(blocks):
+            h = residual_block(h, emb, width, groups, f"down{level}_{b}")
+            skips.append(h)
+        if level < len(channels) - 1:
+            h = layers.Conv2D(width, 3, strides=2, padding="same", name=f"downsample{level}")(h)
+    h = residual_block(h, emb, channels[-1], groups, "middle")
+    for level in reversed(range(len(channels))):
+        for b in range(blocks):
+            h = layers.Concatenate()([h, skips.pop()])
+            h = residual_block(h, emb, channels[level], groups, f"up{level}_{b}")
+        if level > 0:
+            h = layers.UpSampling2D(2)(h)
+            h = layers.Conv2D(channels[level - 1], 3, padding="same", name=f"upsample{level}")(h)
+    h = layers.GroupNormalization(groups, name="out_norm")(h)
+    h = layers.Activation("swish")(h)
+    out = layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="out")(h)
+    return keras.Model([x_in, t_in, y_in], out, name=name)
+
+
+def forward_flops(model):
+    """Floating-point operations per image of one forward pass, counted from the layer shapes.
+
+    Counts the multiply-adds of every ``Conv2D`` (output pixels x kernel area x input channels x
+    filters) and ``Dense`` layer (inputs x units) of a functional model, at 2 FLOPs per multiply-add;
+    normalisations, activations, additions and biases (a few percent more) are not counted.
+
+    Returns:
+        An int, e.g. about 80 million for the shipped DDIM U-Net.
+    """
+    macs = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, height, width, filters = layer.output.shape
+            kernel_h, kernel_w = layer.kernel_size
+            macs += height * width * kernel_h * kernel_w * layer.input.shape[-1] * filters // layer.groups
+        elif isinstance(layer, layers.Dense):
+            macs += layer.input.shape[-1] * layer.units
+    return 2 * int(macs)

@@ -1,0 +1,58 @@
+"""Tests of digitkit.unet. They also pass with KERAS_BACKEND=jax."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from digitkit import unet
+
+
+def test_sinusoidal_embedding_is_the_transformer_code():
+    layer = unet.SinusoidalEmbedding(8, max_period=10000.0)
+    got = ops.convert_to_numpy(layer(np.array([0.0, 3.0], "float32")))
+    frequencies = [math.exp(-math.log(10000.0) * i / 4) for i in range(4)]
+    want = [[math.sin(t * f) for f in frequencies] + [math.cos(t * f) for f in frequencies] for t in (0.0, 3.0)]
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    again = unet.SinusoidalEmbedding.from_config(layer.get_config())
+    assert (again.dim, again.max_period) == (8, 10000.0)
+    with pytest.raises(ValueError, match="Received: dim=7"):
+        unet.SinusoidalEmbedding(7)
+
+
+def test_unet_maps_a_batch_to_its_shape_and_depends_on_step_and_label():
+    model = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4)
+    assert [i.name for i in model.inputs] == ["x_t", "t", "label"]
+    out = model.get_layer("out")
+    out.kernel.assign(np.random.default_rng(0).normal(0, 0.1, out.kernel.shape).astype("float32"))  # zero at init
+    x = np.random.default_rng(1).standard_normal((2, 28, 28, 1)).astype("float32")
+    a = ops.convert_to_numpy(model([x, np.array([5.0, 5.0]), np.array([1, 1])]))
+    b = ops.convert_to_numpy(model([x, np.array([5.0, 40.0]), np.array([1, 1])]))
+    c = ops.convert_to_numpy(model([x, np.array([5.0, 5.0]), np.array([1, 10])]))
+    assert a.shape == (2, 28, 28, 1)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-6)  # images do not mix across the batch
+    assert np.abs(a[1] - b[1]).max() > 1e-4  # the step matters ...
+    assert np.abs(a[1] - c[1]).max() > 1e-4  # ... and so does the label (10: "no label")
+
+
+def test_unet_layer_names_match_the_shipped_weights():
+    model = unet.build_unet(channels=(16, 32, 64), embed_dim=128)
+    names = {layer.name for layer in model.layers}
+    for name in ("stem", "down0_0_conv1", "down2_0_emb", "middle_conv2", "up0_0_skip", "upsample1", "out_norm",
+                 "out", "step_mlp1", "label_embedding", "downsample1"):
+        assert name in names
+    assert model.count_params() == 414561
+
+
+def test_forward_flops_counts_conv_and_dense_multiply_adds():
+    x = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(4, 3, padding="same")(x)
+    h = keras.layers.Conv2D(6, 3, strides=2, padding="same")(h)
+    out = keras.layers.Dense(5)(keras.layers.Flatten()(h))
+    model = keras.Model(x, out)
+    want = 2 * (28 * 28 * 9 * 1 * 4 + 14 * 14 * 9 * 4 * 6 + 14 * 14 * 6 * 5)
+    assert unet.forward_flops(model) == want
+    # The shipped U-Net: about 77 MFLOPs per image and pass.
+    assert 75e6 < unet.forward_flops(unet.build_unet(channels=(16, 32, 64), embed_dim=128)) < 80e6
