@@ -63,6 +63,7 @@ PAGE_READY = """() => {
 
 # --- the server: `digitkit app` with a timer around the Identify view's stroke handler ---------
 
+
 def serve(port, timings):
     """Run `digitkit app` on ``port``, appending each stroke's server-side milliseconds to ``timings``."""
     from digitkit import cli
@@ -84,6 +85,7 @@ def serve(port, timings):
 
 # --- measuring the server process ------------------------------------------------------------
 
+
 def cpu_seconds(pid):
     """User + system CPU time of a process, in seconds (from /proc/<pid>/stat)."""
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -92,8 +94,9 @@ def cpu_seconds(pid):
 
 def memory_mb(pid):
     """``(rss, peak_rss)`` of a process in MB (VmRSS and VmHWM of /proc/<pid>/status)."""
-    status = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines()
-                  if ":" in line)
+    status = dict(
+        line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
     return tuple(int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
 
 
@@ -105,6 +108,7 @@ def percentile(values, q):
 
 
 # --- the sessions ----------------------------------------------------------------------------
+
 
 async def load(chromium, url, folder):
     """Open the Studio in a fresh context; ``ready`` is None (and a screenshot is saved) if it never got ready."""
@@ -152,7 +156,10 @@ async def advanced(page):
     await page.wait_for_function(
         """digits => Array.from(document.querySelectorAll('.dk-advanced-images .dk-caption'),
                                c => c.innerText.trim()).join('') === digits""",
-        arg=SIX_DIGITS, timeout=TIMEOUT_MS, polling=20)
+        arg=SIX_DIGITS,
+        timeout=TIMEOUT_MS,
+        polling=20,
+    )
     return time.perf_counter() - start
 
 
@@ -172,22 +179,42 @@ async def round_of(chromium, url, n, server, timings):
     server_ms = [float(x) for x in timings.read_text().split()[done:]]  # one line per stroke
     ready = [r for _, _, r in loaded]
     answers = [s for s, _ in strokes]
-    return dict(n=n, rss=rss, peak=peak, cpu_load=(cpu1 - cpu0) / n, cpu_stroke=(cpu2 - cpu1) / max(1, len(loaded)),
-                server_p50=percentile(server_ms, 50) / 1000, server_p95=percentile(server_ms, 95) / 1000,
-                ready_p50=percentile(ready, 50), ready_p95=percentile(ready, 95),
-                answer_p50=percentile(answers, 50), answer_p95=percentile(answers, 95),
-                typed_p50=percentile(typed, 50), read_ones=sum(d == 1 for _, d in strokes),
-                handled=len(server_ms), ready=len(loaded))
+    return dict(
+        n=n,
+        rss=rss,
+        peak=peak,
+        cpu_load=(cpu1 - cpu0) / n,
+        cpu_stroke=(cpu2 - cpu1) / max(1, len(loaded)),
+        server_p50=percentile(server_ms, 50) / 1000,
+        server_p95=percentile(server_ms, 95) / 1000,
+        ready_p50=percentile(ready, 50),
+        ready_p95=percentile(ready, 95),
+        answer_p50=percentile(answers, 50),
+        answer_p95=percentile(answers, 95),
+        typed_p50=percentile(typed, 50),
+        read_ones=sum(d == 1 for _, d in strokes),
+        handled=len(server_ms),
+        ready=len(loaded),
+    )
 
 
-COLUMNS = [("sessions", "n", "{:d}"), ("ready", "ready", "{:d}"),
-           ("RSS MB", "rss", "{:.0f}"), ("peak MB", "peak", "{:.0f}"),
-           ("CPU/load s", "cpu_load", "{:.3f}"), ("CPU/stroke s", "cpu_stroke", "{:.3f}"),
-           ("srv p50 s", "server_p50", "{:.3f}"), ("srv p95 s", "server_p95", "{:.3f}"),
-           ("ready p50 s", "ready_p50", "{:.2f}"), ("ready p95 s", "ready_p95", "{:.2f}"),
-           ("answer p50 s", "answer_p50", "{:.3f}"), ("answer p95 s", "answer_p95", "{:.3f}"),
-           ("Advanced p50 s", "typed_p50", "{:.2f}"), ("read '1'", "read_ones", "{:d}"),
-           ("strokes timed", "handled", "{:d}")]
+COLUMNS = [
+    ("sessions", "n", "{:d}"),
+    ("ready", "ready", "{:d}"),
+    ("RSS MB", "rss", "{:.0f}"),
+    ("peak MB", "peak", "{:.0f}"),
+    ("CPU/load s", "cpu_load", "{:.3f}"),
+    ("CPU/stroke s", "cpu_stroke", "{:.3f}"),
+    ("srv p50 s", "server_p50", "{:.3f}"),
+    ("srv p95 s", "server_p95", "{:.3f}"),
+    ("ready p50 s", "ready_p50", "{:.2f}"),
+    ("ready p95 s", "ready_p95", "{:.2f}"),
+    ("answer p50 s", "answer_p50", "{:.3f}"),
+    ("answer p95 s", "answer_p95", "{:.3f}"),
+    ("Advanced p50 s", "typed_p50", "{:.2f}"),
+    ("read '1'", "read_ones", "{:d}"),
+    ("strokes timed", "handled", "{:d}"),
+]
 
 
 def print_row(row=None):
@@ -208,11 +235,15 @@ async def bench(counts, server_cpus, browser_cpus):
 
     start = time.perf_counter()
     with browser.serve(command, log=folder / "server.log", cpus=server_cpus) as (url, server):
-        print(f"server up (models loaded) in {time.perf_counter() - start:.1f} s; "
-              f"RSS {memory_mb(server.pid)[0]:.0f} MB before any visitor", flush=True)
+        print(
+            f"server up (models loaded) in {time.perf_counter() - start:.1f} s; "
+            f"RSS {memory_mb(server.pid)[0]:.0f} MB before any visitor",
+            flush=True,
+        )
         async with async_playwright() as playwright:
-            chromium = await playwright.chromium.launch(executable_path=browser.chromium_path(),
-                                                        args=browser.CHROMIUM_ARGS)
+            chromium = await playwright.chromium.launch(
+                executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS
+            )
             await round_of(chromium, url, 1, server, timings)  # warm-up: first gzip of the assets, caches
             print_row()
             for n in counts:
@@ -232,8 +263,10 @@ def main(argv=None):
     cpus = sorted(os.sched_getaffinity(0))
     server_cpus, browser_cpus = ([cpus[0]], cpus[1:]) if len(cpus) > 1 else (cpus, cpus)
     os.sched_setaffinity(0, browser_cpus)  # this script, Playwright's driver and Chromium
-    print(f"server pinned to CPU {server_cpus}, browsers to CPU {browser_cpus}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"server pinned to CPU {server_cpus}, browsers to CPU {browser_cpus}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     asyncio.run(bench([int(n) for n in args.counts.split(",")], server_cpus, browser_cpus))
 
 

@@ -32,8 +32,13 @@ def _run(tree, argv, cwd):
     # reading the course's files from this checkout
     env = dict(os.environ, PYTHONPATH=str(pathlib.Path(tree).resolve()), DIGITKIT_HOME=str(ROOT))
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "digitkit.cli", *argv], env=env, cwd=cwd,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digitkit.cli", *argv],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -47,10 +52,10 @@ def _digit_png(folder):
     from PIL import Image
 
     image = np.full((280, 280), 255, np.uint8)
-    image[40:60, 60:220] = 0    # the bar of a 7
+    image[40:60, 60:220] = 0  # the bar of a 7
     for row in range(60, 250):  # its stem, leaning left
         col = 220 - (row - 60) * 110 // 190
-        image[row, col - 10:col + 10] = 0
+        image[row, col - 10 : col + 10] = 0
     path = folder / "digit.png"
     Image.fromarray(image).save(path)
     return path
@@ -58,8 +63,12 @@ def _digit_png(folder):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", action="append", default=None,
-                        help="a source tree holding digitkit/ (repeat to compare; default: this checkout)")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=None,
+        help="a source tree holding digitkit/ (repeat to compare; default: this checkout)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     trees = args.tree or [str(ROOT)]

@@ -44,7 +44,7 @@ def machine_gflops(repeats):
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((2048, 2048)).astype("float32")
-    matmul_flops = 2 * 2048 ** 3
+    matmul_flops = 2 * 2048**3
     numpy_s = _min_seconds(lambda: a @ a, repeats)
     ta = ops.convert_to_tensor(a)
     ops.convert_to_numpy(ops.matmul(ta, ta))
@@ -57,8 +57,11 @@ def machine_gflops(repeats):
     ops.convert_to_numpy(ops.conv(x, kernel, padding="same"))
     conv_s = _min_seconds(lambda: ops.convert_to_numpy(ops.conv(x, kernel, padding="same")), repeats)
     conv_flops = 2 * 200 * 28 * 28 * 9 * 32 * 32
-    return dict(numpy_matmul_gflops=matmul_flops / numpy_s / 1e9, backend_matmul_gflops=matmul_flops / backend_s / 1e9,
-                conv_gflops=conv_flops / conv_s / 1e9)
+    return dict(
+        numpy_matmul_gflops=matmul_flops / numpy_s / 1e9,
+        backend_matmul_gflops=matmul_flops / backend_s / 1e9,
+        conv_gflops=conv_flops / conv_s / 1e9,
+    )
 
 
 def worker(args):
@@ -74,12 +77,19 @@ def worker(args):
     digits100 = np.repeat(np.arange(10), 10)
     model.sample(digits100, steps=2, seed=0)  # compile the predict function for both batch sizes
     model.sample("0123456789", steps=2, seed=0)
-    result = dict(backend=keras.backend.backend(), weights=weights, cpu_count=os.cpu_count(),
-                  unet_flops=unet.forward_flops(model.ema_network), **machine_gflops(args.repeats),
-                  sample_100_at_20_steps_s=_min_seconds(
-                      lambda: model.sample(digits100, steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats),
-                  sample_10_at_20_steps_s=_min_seconds(
-                      lambda: model.sample("0123456789", steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats))
+    result = dict(
+        backend=keras.backend.backend(),
+        weights=weights,
+        cpu_count=os.cpu_count(),
+        unet_flops=unet.forward_flops(model.ema_network),
+        **machine_gflops(args.repeats),
+        sample_100_at_20_steps_s=_min_seconds(
+            lambda: model.sample(digits100, steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats
+        ),
+        sample_10_at_20_steps_s=_min_seconds(
+            lambda: model.sample("0123456789", steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats
+        ),
+    )
     if args.train_batches:
         (x, y), _ = data.load_mnist(normalize=True)
         batch = training.RECIPES["ddim"]["batch_size"]
@@ -109,28 +119,47 @@ def main(argv=None):
         if subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode:
             print(f"{backend}: not installed, skipped")
             continue
-        env = {**os.environ, "KERAS_BACKEND": backend,
-               "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        run = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
-                              "--repeats", str(args.repeats), "--train-batches", str(args.train_batches)],
-                             capture_output=True, text=True, env=env, cwd=root)
+        env = {
+            **os.environ,
+            "KERAS_BACKEND": backend,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        }
+        run = subprocess.run(
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--worker",
+                "--repeats",
+                str(args.repeats),
+                "--train-batches",
+                str(args.train_batches),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+        )
         lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
         if run.returncode or not lines:
             print(f"{backend}: failed\n{run.stderr[-3000:]}")
             continue
-        r = json.loads(lines[-1][len("RESULT "):])
+        r = json.loads(lines[-1][len("RESULT ") :])
         print(f"{backend} ({r['weights']} weights, {r['cpu_count']} CPU cores, load average {r['load_average']:.1f}):")
         print(f"  U-Net: {r['unet_flops'] / 1e6:.1f} MFLOPs per image and forward pass (conv + dense multiply-adds)")
-        print(f"  machine: matmul 2048^2 float32 {r['numpy_matmul_gflops']:.1f} GFLOP/s (NumPy), "
-              f"{r['backend_matmul_gflops']:.1f} GFLOP/s ({backend}); "
-              f"U-Net-shaped 3x3 conv {r['conv_gflops']:.1f} GFLOP/s")
+        print(
+            f"  machine: matmul 2048^2 float32 {r['numpy_matmul_gflops']:.1f} GFLOP/s (NumPy), "
+            f"{r['backend_matmul_gflops']:.1f} GFLOP/s ({backend}); "
+            f"U-Net-shaped 3x3 conv {r['conv_gflops']:.1f} GFLOP/s"
+        )
         limit = max(r["numpy_matmul_gflops"], r["backend_matmul_gflops"])
         print("  sample, 20 steps, guidance (2 passes/step)   measured   achieved     matmul limit   ratio")
         for n in (100, 10):
             seconds = r[f"sample_{n}_at_20_steps_s"]
             gflop = n * 20 * 2 * r["unet_flops"] / 1e9
-            print(f"  {n:>3} digits: {gflop:6.1f} GFLOP{'':20}{seconds:7.2f} s {gflop / seconds:7.1f} GFLOP/s "
-                  f"{gflop / limit:8.2f} s   {seconds / (gflop / limit):5.1f}x")
+            print(
+                f"  {n:>3} digits: {gflop:6.1f} GFLOP{'':20}{seconds:7.2f} s {gflop / seconds:7.1f} GFLOP/s "
+                f"{gflop / limit:8.2f} s   {seconds / (gflop / limit):5.1f}x"
+            )
         if "train_images_per_s" in r:
             print(f"  training throughput: {r['train_images_per_s']:.0f} images/s")
 

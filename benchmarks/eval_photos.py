@@ -29,7 +29,7 @@ def main(argv=None):
     from digitkit import classifier, photos
 
     _, (x_test, y_test) = digitkit.load_mnist()
-    x, y = x_test[:args.n], y_test[:args.n]
+    x, y = x_test[: args.n], y_test[: args.n]
     prepared, settings, seconds, blank = [], [], [], 0
     for photo, setting in photos.photo_set(x, seed=args.seed):
         start = time.perf_counter()
@@ -41,8 +41,10 @@ def main(argv=None):
         seconds.append(time.perf_counter() - start)
         settings.append(setting)
     prepared = np.stack(prepared)
-    print(f"{args.n} synthetic photos, seed {args.seed}: prepare_drawing {np.median(seconds):.3f} s median, "
-          f"{max(seconds):.3f} s max per photo; {blank} found blank")
+    print(
+        f"{args.n} synthetic photos, seed {args.seed}: prepare_drawing {np.median(seconds):.3f} s median, "
+        f"{max(seconds):.3f} s max per photo; {blank} found blank"
+    )
     print(f"  {'model':<8} {'photos':>8} {'unmodified':>11}")
     for name in ("dense", "judge"):
         model = digitkit.load_pretrained(name)
@@ -51,11 +53,13 @@ def main(argv=None):
         print(f"  {name:<8} {(on_photos == y).mean():>8.1%} {(on_digits == y).mean():>11.1%}")
         if name == "dense":
             read = on_photos
-    for k in np.flatnonzero(read != y)[:args.show]:
+    for k in np.flatnonzero(read != y)[: args.show]:
         s = settings[k]
-        print(f"  dense misread #{k}: {y[k]} read as {read[k]}; size {s['size']}, height {s['height']:.2f}, "
-              f"stroke {s['stroke']:.3f}, {'dark ink' if s['dark_ink'] else 'chalk'}, "
-              f"lighting {s['lighting']:.2f}, grain {s['grain']:.3f}")
+        print(
+            f"  dense misread #{k}: {y[k]} read as {read[k]}; size {s['size']}, height {s['height']:.2f}, "
+            f"stroke {s['stroke']:.3f}, {'dark ink' if s['dark_ink'] else 'chalk'}, "
+            f"lighting {s['lighting']:.2f}, grain {s['grain']:.3f}"
+        )
 
 
 if __name__ == "__main__":

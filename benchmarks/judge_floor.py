@@ -27,13 +27,19 @@ def judge_floor(sizes=SIZES, chunks=CHUNKS):
     """``{n: {"first": fd, "chunks": [fd, ...]}}`` of the judge between train and test images."""
     (x_train, _), (x_test, _) = load_mnist(normalize=True)
     n_max = max(sizes)
-    train = metrics.judge_features(x_train[:max(n_max, max(sizes[:-1]) * chunks)])
+    train = metrics.judge_features(x_train[: max(n_max, max(sizes[:-1]) * chunks)])
     test = metrics.judge_features(x_test[:n_max])
     out = {}
     for n in sizes:
         first = metrics.frechet_from_features(train[:n], test[:n])
-        parts = [] if n * chunks > len(test) else [
-            metrics.frechet_from_features(train[i * n:(i + 1) * n], test[i * n:(i + 1) * n]) for i in range(chunks)]
+        parts = (
+            []
+            if n * chunks > len(test)
+            else [
+                metrics.frechet_from_features(train[i * n : (i + 1) * n], test[i * n : (i + 1) * n])
+                for i in range(chunks)
+            ]
+        )
         out[n] = dict(first=first, chunks=parts)
     return out
 
@@ -56,8 +62,10 @@ def main():
         line = f"N={n:>6}: first-N train vs test FD = {v['first']:.3f}"
         if v["chunks"]:
             c = np.array(v["chunks"])
-            line += (f"; {len(c)} disjoint chunks: mean {c.mean():.3f}, sd {c.std(ddof=1):.3f}, "
-                     f"range {c.min():.3f}-{c.max():.3f}")
+            line += (
+                f"; {len(c)} disjoint chunks: mean {c.mean():.3f}, sd {c.std(ddof=1):.3f}, "
+                f"range {c.min():.3f}-{c.max():.3f}"
+            )
         print(line, flush=True)
     if args.write:
         print(f"recorded in {write_manifest(floor)}")

@@ -22,6 +22,13 @@ from digitkit.pretrained import load_pretrained  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "BlankDrawingError", "load_image", "load_mnist", "load_pretrained", "pick", "prepare_drawing",
-    "project_dir", "quick_mode", "to_model_input",
+    "BlankDrawingError",
+    "load_image",
+    "load_mnist",
+    "load_pretrained",
+    "pick",
+    "prepare_drawing",
+    "project_dir",
+    "quick_mode",
+    "to_model_input",
 ]

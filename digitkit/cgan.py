@@ -54,12 +54,20 @@ def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, n
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((side, side, filters[0]), name="stage_7x7")(x)
-    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False,
-                               kernel_initializer=initializer(seed, 2))(x)
+    x = layers.Conv2DTranspose(
+        filters[1], 4, strides=2, padding="same", use_bias=False, kernel_initializer=initializer(seed, 2)
+    )(x)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2, name="stage_14x14")(x)
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="stage_28x28",
-                               kernel_initializer=initializer(seed, 3))(x)
+    x = layers.Conv2DTranspose(
+        1,
+        4,
+        strides=2,
+        padding="same",
+        activation="sigmoid",
+        name="stage_28x28",
+        kernel_initializer=initializer(seed, 3),
+    )(x)
     return keras.Model([noise, label], x, name=name)
 
 
@@ -93,8 +101,9 @@ def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscri
     x = layers.Flatten()(x)
     # Projection: the logit also gets <features, embedding(label)>, which makes the
     # "is this the right digit?" question explicit (Miyato & Koyama, 2018).
-    embedding = layers.Dense(x.shape[-1], use_bias=False, name="label_projection",
-                             kernel_initializer=initializer(seed, 110))(label)
+    embedding = layers.Dense(
+        x.shape[-1], use_bias=False, name="label_projection", kernel_initializer=initializer(seed, 110)
+    )(label)
     projection = layers.Dot(axes=1)([x, embedding])
     logit = layers.Dense(1, kernel_initializer=initializer(seed, 111))(x)
     return keras.Model([image, label], layers.Add()([logit, projection]), name=name)
@@ -116,10 +125,17 @@ class ConditionalGAN(GAN):
 
     conditional = True  # `generate(digits)`
 
-    def __init__(self, generator=None, discriminator=None, latent_dim=64, d_learning_rate=2e-4,
-                 g_learning_rate=2e-4, **kwargs):
-        super().__init__(generator, discriminator, latent_dim=latent_dim, d_learning_rate=d_learning_rate,
-                         g_learning_rate=g_learning_rate, **kwargs)
+    def __init__(
+        self, generator=None, discriminator=None, latent_dim=64, d_learning_rate=2e-4, g_learning_rate=2e-4, **kwargs
+    ):
+        super().__init__(
+            generator,
+            discriminator,
+            latent_dim=latent_dim,
+            d_learning_rate=d_learning_rate,
+            g_learning_rate=g_learning_rate,
+            **kwargs,
+        )
 
     # --- hooks of the basic GAN's train_step ---
     def _default_generator(self):
@@ -186,8 +202,10 @@ class ConditionalGAN(GAN):
         (a, b) = parse_digits([a, b])
         if isinstance(weight_or_steps, (int, np.integer)) and not isinstance(weight_or_steps, bool):
             if weight_or_steps < 2:
-                raise ValueError("An int weight_or_steps is a number of steps and must be >= 2 "
-                                 f"(pass a float for one blend). Received: weight_or_steps={weight_or_steps!r}")
+                raise ValueError(
+                    "An int weight_or_steps is a number of steps and must be >= 2 "
+                    f"(pass a float for one blend). Received: weight_or_steps={weight_or_steps!r}"
+                )
             weights = np.linspace(0.0, 1.0, int(weight_or_steps), dtype="float32")
         else:
             w = float(weight_or_steps)
@@ -225,8 +243,11 @@ class ConditionalGAN(GAN):
             high = m.max(axis=(1, 2), keepdims=True)
             scaled = m if m.shape[0] == 1 else (m - low) / np.maximum(high - low, 1e-8)
             ax.imshow(viz.tile(np.clip(scaled, 0, 1), ncols=int(np.ceil(np.sqrt(len(m))))), cmap="gray")
-            title = (f"the image, {m.shape[1]}x{m.shape[2]}" if maps[name].shape[-1] == 1
-                     else f"{m.shape[1]}x{m.shape[2]}: {len(m)} of {maps[name].shape[-1]} maps")
+            title = (
+                f"the image, {m.shape[1]}x{m.shape[2]}"
+                if maps[name].shape[-1] == 1
+                else f"{m.shape[1]}x{m.shape[2]}: {len(m)} of {maps[name].shape[-1]} maps"
+            )
             ax.set_title(title, fontsize=9)
             ax.axis("off")
         fig.suptitle(f"How the generator draws a {int(parse_digits([digit])[0])} (seed {seed})")

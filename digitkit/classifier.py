@@ -106,6 +106,7 @@ def build_judge(name="judge", seed=0):
     Its 128-wide layer named ``features`` feeds `digitkit.metrics.frechet_distance`;
     ``seed`` seeds the initial weights and the dropout masks.
     """
+
     def block(filters, index):
         return [
             layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=initializer(seed, index)),
@@ -116,8 +117,12 @@ def build_judge(name="judge", seed=0):
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            *block(32, 0), *block(32, 1), layers.MaxPooling2D(),
-            *block(64, 2), *block(64, 3), layers.MaxPooling2D(),
+            *block(32, 0),
+            *block(32, 1),
+            layers.MaxPooling2D(),
+            *block(64, 2),
+            *block(64, 3),
+            layers.MaxPooling2D(),
             layers.Flatten(),
             layers.Dropout(0.3, seed=layer_seed(seed, 4)),
             layers.Dense(128, activation="relu", name="features", kernel_initializer=initializer(seed, 5)),
@@ -143,9 +148,20 @@ RECIPES = {
 }
 
 
-def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
-                     batch_size=128, learning_rate=1e-3, augment=None, schedule="cosine",
-                     seed=0, verbose="auto", callbacks=None):
+def train_classifier(
+    model,
+    x_train,
+    y_train,
+    validation_data=None,
+    epochs=10,
+    batch_size=128,
+    learning_rate=1e-3,
+    augment=None,
+    schedule="cosine",
+    seed=0,
+    verbose="auto",
+    callbacks=None,
+):
     """Train a classifier with Adam, optionally with cosine decay and augmentation.
 
     Args:
@@ -170,10 +186,18 @@ def train_classifier(model, x_train, y_train, validation_data=None, epochs=10,
     trainer = model
     if augment is not None:
         trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed=seed, **augment), model])
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = trainer.fit(x_train, y_train, validation_data=validation_data, epochs=epochs,
-                          batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    history = trainer.fit(
+        x_train,
+        y_train,
+        validation_data=validation_data,
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return history
 
@@ -197,8 +221,12 @@ def evaluate_classifier(model, images, labels):
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
     np.add.at(confusion, (labels, predictions), 1)
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
-    return dict(accuracy=float((predictions == labels).mean()), per_class=per_class,
-                confusion=confusion, predictions=predictions)
+    return dict(
+        accuracy=float((predictions == labels).mean()),
+        per_class=per_class,
+        confusion=confusion,
+        predictions=predictions,
+    )
 
 
 DISTORTIONS = ("original", "shifted", "rotated", "thick", "thin")

@@ -34,8 +34,14 @@ def _train_options(args):
 
     keras.utils.set_random_seed(args.seed)  # the shuffling; the library itself seeds through seed= arguments
     evaluation = {k: getattr(args, k) for k in ("per_digit", "n_frechet") if getattr(args, k, None)}
-    return dict(epochs=args.epochs, seed=args.seed, out=args.out, n_images=getattr(args, "n_images", None),
-                resume=getattr(args, "resume", False), evaluation=evaluation or None)
+    return dict(
+        epochs=args.epochs,
+        seed=args.seed,
+        out=args.out,
+        n_images=getattr(args, "n_images", None),
+        resume=getattr(args, "resume", False),
+        evaluation=evaluation or None,
+    )
 
 
 def _train_classifier(args):
@@ -200,18 +206,25 @@ def _add_train_arguments(p):
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-images", type=int, default=None, help="train on the first N training images (default: all)")
-    p.add_argument("--out", default=None,
-                   help="folder for weights, manifest, GIF, history and checkpoint (default: the shipped places)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for weights, manifest, GIF, history and checkpoint (default: the shipped places)",
+    )
 
 
 def make_parser():
-    parser = argparse.ArgumentParser(prog="digitkit", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="digitkit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("lab", help="open the course in JupyterLab (extra flags go to JupyterLab)",
-                       epilog="example: digitkit lab --port 8890 --no-browser")
+    p = sub.add_parser(
+        "lab",
+        help="open the course in JupyterLab (extra flags go to JupyterLab)",
+        epilog="example: digitkit lab --port 8890 --no-browser",
+    )
     p.set_defaults(func=_lab, jupyter_args=[])
 
     p = sub.add_parser("app", help="serve Digit Studio (Identify, Generate, Advanced, Visualize) to every browser")
@@ -226,21 +239,30 @@ def make_parser():
     p.add_argument("--model", choices=["dense", "dense_plain", "judge", "all"], default="all")
     _add_train_arguments(p)
     p.set_defaults(func=_train_classifier)
-    helps = {"gan": "the healthy dense GAN of notebook 02", "cgan": "the conditional GAN of notebook 03",
-             "ddim": "the class-conditional diffusion model of notebook 04 (CPU: about 3 hours)"}
+    helps = {
+        "gan": "the healthy dense GAN of notebook 02",
+        "cgan": "the conditional GAN of notebook 03",
+        "ddim": "the class-conditional diffusion model of notebook 04 (CPU: about 3 hours)",
+    }
     for name, text in helps.items():
         p = train_sub.add_parser(name, help=text)
         _add_train_arguments(p)
-        p.add_argument("--resume", action="store_true",
-                       help="continue the checkpoint in --out (optimizer state and epoch counter): --epochs more")
+        p.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue the checkpoint in --out (optimizer state and epoch counter): --epochs more",
+        )
         p.add_argument("--per-digit", type=int, default=None, help="judge samples of each digit (default 1000)")
         p.add_argument("--n-frechet", type=int, default=None, help="samples for the Fréchet distance (default 10000)")
         if name == "gan":
             p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")
         if name == "cgan":
-            p.add_argument("--reference", action="store_true",
-                           help="instead, train the keras.io Conditional GAN example and ours on its budget "
-                                "(--epochs over 70,000 images) and print both qualities")
+            p.add_argument(
+                "--reference",
+                action="store_true",
+                help="instead, train the keras.io Conditional GAN example and ours on its budget "
+                "(--epochs over 70,000 images) and print both qualities",
+            )
         p.set_defaults(func=_train_generator)
 
     evaluate = sub.add_parser("evaluate", help="measure a pretrained model")
@@ -250,23 +272,37 @@ def make_parser():
     p.add_argument("--png", default="confusion.png", help="where to write the confusion matrix")
     p.set_defaults(func=_evaluate_classifier)
 
-    p = sub.add_parser("predict", help="read the digit in a PNG/JPG (drawing, scan or photo)",
-                       epilog="example: digitkit predict photo.jpg --model judge")
+    p = sub.add_parser(
+        "predict",
+        help="read the digit in a PNG/JPG (drawing, scan or photo)",
+        epilog="example: digitkit predict photo.jpg --model judge",
+    )
     p.add_argument("image")
     p.add_argument("--model", choices=["dense", "judge"], default="dense")
     p.set_defaults(func=_predict)
 
-    p = sub.add_parser("generate", help="write generated digits as PNGs, one per digit and a grid",
-                       epilog="examples: digitkit generate cgan 646775 --out digits\n"
-                              "          digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits\n"
-                              "          digitkit generate gan --n 16 --seed 1 --out digits\n"
-                              "The seed and settings are in the file names: the same command writes the same files.",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "generate",
+        help="write generated digits as PNGs, one per digit and a grid",
+        epilog="examples: digitkit generate cgan 646775 --out digits\n"
+        "          digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits\n"
+        "          digitkit generate gan --n 16 --seed 1 --out digits\n"
+        "The seed and settings are in the file names: the same command writes the same files.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("model", choices=["gan", "cgan", "ddim"])
-    p.add_argument("digits", nargs="?", default=None,
-                   help="cgan and ddim: the digits to draw, such as 646775 (default: 0123456789)")
-    p.add_argument("--n", type=int, default=None,
-                   help="gan: how many digits (default 10); cgan, ddim: how many of each (default 1)")
+    p.add_argument(
+        "digits",
+        nargs="?",
+        default=None,
+        help="cgan and ddim: the digits to draw, such as 646775 (default: 0123456789)",
+    )
+    p.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="gan: how many digits (default 10); cgan, ddim: how many of each (default 1)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="ddim: denoising steps (default 20)")
     p.add_argument("--guidance", type=float, default=None, help="ddim: guidance scale (default: the shipped one)")

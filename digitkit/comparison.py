@@ -21,11 +21,20 @@ from digitkit import metrics, viz
 
 GENERATORS = ("gan", "cgan", "ddim")
 CONDITIONAL = ("cgan", "ddim")
-MEASURES = ("class accuracy", "worst digit", "FD", "FD floor", "FD / floor", "samples / s", "parameters",
-            "train minutes")
+MEASURES = (
+    "class accuracy",
+    "worst digit",
+    "FD",
+    "FD floor",
+    "FD / floor",
+    "samples / s",
+    "parameters",
+    "train minutes",
+)
 
 
 # ----- the classifiers -------------------------------------------------------------------------
+
 
 def evaluate_classifiers(models, images, labels):
     """``{name: digitkit.classifier.evaluate_classifier(model, images, labels)}`` for each model."""
@@ -56,9 +65,13 @@ def classifier_table(results, k=3):
     for name, result in results.items():
         pairs = top_confusions(result["confusion"], k)
         confusion = np.asarray(result["confusion"])
-        rows[name] = {"test accuracy": result["accuracy"], "mistakes": int(confusion.sum() - np.trace(confusion)),
-                      "most confused (true → read: count)": ", ".join(
-                          f"{t} → {p}: {c}" for t, p, c in pairs.itertuples(index=False))}
+        rows[name] = {
+            "test accuracy": result["accuracy"],
+            "mistakes": int(confusion.sum() - np.trace(confusion)),
+            "most confused (true → read: count)": ", ".join(
+                f"{t} → {p}: {c}" for t, p, c in pairs.itertuples(index=False)
+            ),
+        }
     return pd.DataFrame(rows).T
 
 
@@ -77,12 +90,14 @@ def all_wrong_figure(images, labels, results, max_images=20):
     if len(indices) == 0:
         raise ValueError("No image is misread by every classifier. Received: results for " + ", ".join(results))
     short = {name: name[0] for name in results}
-    titles = [f"{labels[i]}: " + " ".join(f"{short[n]}{r['predictions'][i]}" for n, r in results.items())
-              for i in indices]
+    titles = [
+        f"{labels[i]}: " + " ".join(f"{short[n]}{r['predictions'][i]}" for n, r in results.items()) for i in indices
+    ]
     return viz.image_grid(np.asarray(images)[indices], titles=titles, ncols=10, size=1.0)
 
 
 # ----- the generators, from the manifest -------------------------------------------------------
+
 
 def judge_floor_from_manifest(n, manifest):
     """The judge's train-vs-test Fréchet distance at ``n`` images, if the manifest records it."""
@@ -104,8 +119,9 @@ def generator_quality(name, manifest=None):
 
         manifest = read_manifest()
     if name not in manifest:
-        raise ValueError(f"The manifest has no entry for that generator. Expected one of {sorted(manifest)}. "
-                         f"Received: name={name!r}")
+        raise ValueError(
+            f"The manifest has no entry for that generator. Expected one of {sorted(manifest)}. Received: name={name!r}"
+        )
     q = manifest[name].get("quality", {})
     per_class = q.get("per_class")
     n = q.get("n_frechet", q.get("n_samples"))
@@ -120,11 +136,22 @@ def generator_quality(name, manifest=None):
     settings = q.get("settings")
     if settings is None:
         settings = {key: q[key] for key in ("steps", "guidance", "eta") if key in q}
-    return dict(class_accuracy=q.get("class_accuracy"), per_class=per_class, worst_digit=worst,
-                label_entropy=q.get("label_entropy"), digit_shares=q.get("digit_shares"), frechet=frechet,
-                frechet_floor=floor, frechet_over_floor=ratio, n_frechet=n, epochs=q.get("epochs"),
-                train_minutes=q.get("train_minutes"), seconds_per_epoch=q.get("seconds_per_epoch"),
-                trained_on=q.get("trained_on"), settings=settings)
+    return dict(
+        class_accuracy=q.get("class_accuracy"),
+        per_class=per_class,
+        worst_digit=worst,
+        label_entropy=q.get("label_entropy"),
+        digit_shares=q.get("digit_shares"),
+        frechet=frechet,
+        frechet_floor=floor,
+        frechet_over_floor=ratio,
+        n_frechet=n,
+        epochs=q.get("epochs"),
+        train_minutes=q.get("train_minutes"),
+        seconds_per_epoch=q.get("seconds_per_epoch"),
+        trained_on=q.get("trained_on"),
+        settings=settings,
+    )
 
 
 def manifest_rows(manifest=None, names=GENERATORS):
@@ -132,13 +159,22 @@ def manifest_rows(manifest=None, names=GENERATORS):
     rows = {}
     for name in names:
         q = generator_quality(name, manifest)
-        rows[name] = {"class accuracy": q["class_accuracy"], "worst digit": q["worst_digit"], "FD": q["frechet"],
-                      "FD floor": q["frechet_floor"], "FD / floor": q["frechet_over_floor"], "samples / s": None,
-                      "parameters": None, "train minutes": q["train_minutes"], "n": q["n_frechet"]}
+        rows[name] = {
+            "class accuracy": q["class_accuracy"],
+            "worst digit": q["worst_digit"],
+            "FD": q["frechet"],
+            "FD floor": q["frechet_floor"],
+            "FD / floor": q["frechet_over_floor"],
+            "samples / s": None,
+            "parameters": None,
+            "train minutes": q["train_minutes"],
+            "n": q["n_frechet"],
+        }
     return rows
 
 
 # ----- the generators, measured live -----------------------------------------------------------
+
 
 def draw(name, model, n, seed=0):
     """``n`` samples of a generator: ``(images (n, 28, 28), requested digits or None)``.
@@ -219,14 +255,32 @@ def measure_generators(models, n, seed=0, judge=None):
     test_features, train_features, *generated = np.split(features, 2 + len(drawn))
     floor = metrics.frechet_from_features(train_features, test_features)
     conditional = [name for name, (_, digits, _) in drawn.items() if digits is not None]
-    read = dict(zip(conditional, np.split(metrics.judge_labels(np.concatenate([drawn[c][0] for c in conditional]),
-                                                               judge), len(conditional)))) if conditional else {}
+    read = (
+        dict(
+            zip(
+                conditional,
+                np.split(
+                    metrics.judge_labels(np.concatenate([drawn[c][0] for c in conditional]), judge), len(conditional)
+                ),
+            )
+        )
+        if conditional
+        else {}
+    )
     rows = {}
     for (name, (_, digits, per_second)), name_features in zip(drawn.items(), generated):
         frechet = metrics.frechet_from_features(name_features, test_features)
-        rows[name] = {"class accuracy": None, "worst digit": None, "FD": frechet, "FD floor": floor,
-                      "FD / floor": frechet / floor, "samples / s": per_second,
-                      "parameters": count_parameters(models[name]), "train minutes": None, "n": n}
+        rows[name] = {
+            "class accuracy": None,
+            "worst digit": None,
+            "FD": frechet,
+            "FD floor": floor,
+            "FD / floor": frechet / floor,
+            "samples / s": per_second,
+            "parameters": count_parameters(models[name]),
+            "train minutes": None,
+            "n": n,
+        }
         if digits is not None:
             hits = read[name] == digits
             per_class = [hits[digits == d].mean() for d in range(10)]
@@ -252,9 +306,17 @@ def side_by_side(manifest, live):
 
 def format_table(table):
     """`side_by_side`'s table as readable text cells: percentages, rounded distances, '–' for none."""
-    formats = {"class accuracy": "{:.1%}", "worst digit": "{:.0f}", "FD": "{:.1f}", "FD floor": "{:.1f}",
-               "FD / floor": "{:.1f}", "samples / s": "{:,.0f}", "parameters": "{:,.0f}", "train minutes": "{:.0f}",
-               "n": "{:,.0f}"}
+    formats = {
+        "class accuracy": "{:.1%}",
+        "worst digit": "{:.0f}",
+        "FD": "{:.1f}",
+        "FD floor": "{:.1f}",
+        "FD / floor": "{:.1f}",
+        "samples / s": "{:,.0f}",
+        "parameters": "{:,.0f}",
+        "train minutes": "{:.0f}",
+        "n": "{:,.0f}",
+    }
 
     def cell(measure, value):
         if value is None or value != value:
@@ -265,6 +327,7 @@ def format_table(table):
 
 
 # ----- the generators, as pictures -------------------------------------------------------------
+
 
 def same_digits_figure(models, digits="0123456789", seed=0):
     """The same requested digits from each conditional generator, one row each (``{"cgan": ..., "ddim": ...}``)."""
@@ -306,4 +369,3 @@ def seed_sweep_figure(models, digit=7, seeds=range(8), judge=None):
                 titles.append(f"{name} s{seed}")
             images.append(image)
     return viz.image_grid(np.stack(images), titles=titles, ncols=len(list(seeds)), size=1.0)
-

@@ -16,8 +16,7 @@ IMAGE_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 """What every model takes and every generator returns (before its channel is dropped): (28, 28, 1)."""
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
-_EXPECTED = {"x_train": (60000, 28, 28), "y_train": (60000,),
-             "x_test": (10000, 28, 28), "y_test": (10000,)}
+_EXPECTED = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
 
 
 class BlankDrawingError(ValueError):
@@ -117,8 +116,9 @@ def parse_digits(digits):
         values = list(np.asarray(values).reshape(-1)) if values is not None else []
     except Exception:
         values = [None]
-    if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v <= 9
-                             for v in values):
+    if not values or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v <= 9 for v in values
+    ):
         raise ValueError(f"digits must be an int, a string or a sequence of ints 0-9. Received: digits={digits!r}")
     return np.array(values, dtype="int32")
 
@@ -138,10 +138,7 @@ def to_model_input(images):
     if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE[:2]:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(
-            "Expected images of shape (N, 28, 28) or (N, 28, 28, 1). "
-            f"Received: shape={np.shape(images)}."
-        )
+        raise ValueError(f"Expected images of shape (N, 28, 28) or (N, 28, 28, 1). Received: shape={np.shape(images)}.")
     if x.dtype == np.uint8:
         return x.astype("float32") / 255.0
     x = x.astype("float32")
@@ -210,10 +207,7 @@ def load_kaggle_csv(path):
         row = int(np.argwhere(np.isnan(pixels))[0, 0])
         raise ValueError(f"{path}: missing pixel values (first in data row {row + 1}).")
     if pixels.min() < 0 or pixels.max() > 255:
-        raise ValueError(
-            f"{path}: pixel values must lie in 0..255. "
-            f"Received: min={pixels.min()}, max={pixels.max()}."
-        )
+        raise ValueError(f"{path}: pixel values must lie in 0..255. Received: min={pixels.min()}, max={pixels.max()}.")
     images = pixels.astype(np.uint8).reshape(-1, 28, 28)
     if labels is not None:
         if not pd.api.types.is_integer_dtype(labels) or not labels.between(0, 9).all():
@@ -288,7 +282,7 @@ def prepare_drawing(image, name=None, min_size=0.03):
         where = "The canvas is blank (or holds only a dot): draw a digit first."
         raise BlankDrawingError(where if name is None else f"no digit found in {name}: it looks blank.")
     rows, cols = np.nonzero(crop)
-    crop = crop[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    crop = crop[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     box = _fit_box(crop, 20)
     return _center_by_mass(box, 28)
 
@@ -312,5 +306,5 @@ def _center_by_mass(box, size):
     left = int(round(size / 2 - cx))
     top, left = min(max(top, 0), size - h), min(max(left, 0), size - w)
     out = np.zeros((size, size), dtype="float32")
-    out[top:top + h, left:left + w] = box
+    out[top : top + h, left : left + w] = box
     return out

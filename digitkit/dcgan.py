@@ -27,8 +27,11 @@ ARCHITECTURE = dict(latent_dim=64, generator_filters=(64, 32), discriminator_fil
 
 def _check_filters(filters):
     filters = tuple(filters) if isinstance(filters, (tuple, list)) else filters
-    if not isinstance(filters, tuple) or len(filters) != 2 or not all(
-            isinstance(f, int) and not isinstance(f, bool) and f > 0 for f in filters):
+    if (
+        not isinstance(filters, tuple)
+        or len(filters) != 2
+        or not all(isinstance(f, int) and not isinstance(f, bool) and f > 0 for f in filters)
+    ):
         raise ValueError(f"filters must be two positive whole numbers. Received: filters={filters!r}")
     return filters
 
@@ -69,8 +72,15 @@ def build_conv_generator(latent_dim=64, filters=(64, 32), seed=0, name="conv_gen
     x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False, kernel_initializer=init(1))(x)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2, name="stage_14x14")(x)
-    x = layers.Conv2DTranspose(IMAGE_SHAPE[-1], 4, strides=2, padding="same", activation="sigmoid",
-                               kernel_initializer=init(2), name="stage_28x28")(x)
+    x = layers.Conv2DTranspose(
+        IMAGE_SHAPE[-1],
+        4,
+        strides=2,
+        padding="same",
+        activation="sigmoid",
+        kernel_initializer=init(2),
+        name="stage_28x28",
+    )(x)
     return keras.Model(noise, x, name=name)
 
 
@@ -96,8 +106,9 @@ def build_conv_discriminator(filters=(32, 64), dropout=0.3, seed=0, name="conv_d
     image = keras.Input(IMAGE_SHAPE, name="image")
     x = image
     for i, f in enumerate(filters):
-        x = layers.Conv2D(f, 4, strides=2, padding="same",
-                          kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + i))(x)
+        x = layers.Conv2D(
+            f, 4, strides=2, padding="same", kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + i)
+        )(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout, seed=seed * 100 + 50 + i)(x)
@@ -106,8 +117,9 @@ def build_conv_discriminator(filters=(32, 64), dropout=0.3, seed=0, name="conv_d
     return keras.Model(image, logit, name=name)
 
 
-def make_dcgan(latent_dim=64, generator_filters=(64, 32), discriminator_filters=(32, 64), dropout=0.3, seed=0,
-               **gan_kwargs):
+def make_dcgan(
+    latent_dim=64, generator_filters=(64, 32), discriminator_filters=(32, 64), dropout=0.3, seed=0, **gan_kwargs
+):
     """A `digitkit.gan.GAN` with the convolutional networks.
 
     Args:
@@ -121,8 +133,7 @@ def make_dcgan(latent_dim=64, generator_filters=(64, 32), discriminator_filters=
     """
     generator = build_conv_generator(latent_dim, generator_filters, seed=seed)
     discriminator = build_conv_discriminator(discriminator_filters, dropout, seed=seed + 1)
-    return gan_lib.GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed,
-                       **gan_kwargs)
+    return gan_lib.GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed, **gan_kwargs)
 
 
 def build_pretrained_dcgan():

@@ -37,8 +37,11 @@ def coverage(labels, min_share=0.01):
     """
     histogram = metrics.label_histogram(labels)
     total = max(int(histogram.sum()), 1)
-    return dict(histogram=histogram, label_entropy=metrics.label_entropy(labels),
-                digits_covered=int((histogram >= min_share * total).sum()))
+    return dict(
+        histogram=histogram,
+        label_entropy=metrics.label_entropy(labels),
+        digits_covered=int((histogram >= min_share * total).sum()),
+    )
 
 
 def diagnose(model, reference_features, judge=None, n=1000, seed=0, min_share=0.01):
@@ -120,7 +123,7 @@ class GANMonitor(keras.callbacks.Callback):
             (and ``class_accuracy``) per recorded epoch.
         """
         judge = metrics.resolve_judge(self.judge)
-        reference = metrics.judge_features(self.reference_images[:self.n_samples], judge)
+        reference = metrics.judge_features(self.reference_images[: self.n_samples], judge)
         generator = self.model.generator
         final = [ops.convert_to_numpy(w) for w in generator.weights]
         for epoch, weights in self.snapshots:

@@ -21,7 +21,6 @@ probability ``label_dropout`` during training), and sampling uses the EMA weight
 model so ``save_weights`` stores them.
 """
 
-
 import keras
 import numpy as np
 from keras import ops
@@ -63,8 +62,19 @@ class DiffusionModel(keras.Model):
         sampler: the `DDIMSampler` of the EMA network.
     """
 
-    def __init__(self, timesteps=500, channels=(32, 64, 128), blocks=1, embed_dim=128, groups=8,
-                 num_classes=10, label_dropout=0.1, ema_decay=0.999, seed=None, **kwargs):
+    def __init__(
+        self,
+        timesteps=500,
+        channels=(32, 64, 128),
+        blocks=1,
+        embed_dim=128,
+        groups=8,
+        num_classes=10,
+        label_dropout=0.1,
+        ema_decay=0.999,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if not 0.0 <= label_dropout < 1.0:
             raise ValueError(f"label_dropout must lie in [0, 1). Received: label_dropout={label_dropout}")
@@ -81,15 +91,15 @@ class DiffusionModel(keras.Model):
         self.seed = seed
         self.scheduler = DDIMScheduler(self.timesteps)
         self.alpha_bar = self.scheduler.alpha_bar
-        unet = dict(channels=self.channels, blocks=blocks, embed_dim=embed_dim,
-                    num_classes=num_classes, groups=groups)
+        unet = dict(channels=self.channels, blocks=blocks, embed_dim=embed_dim, num_classes=num_classes, groups=groups)
         self.network = build_unet(name="unet", **unet)
         self.ema_network = build_unet(name="ema_unet", **unet)
         self.ema_network.trainable = False
         for ema, weight in zip(self.ema_network.weights, self.network.weights):
             ema.assign(ops.convert_to_numpy(weight))  # a copy: JAX must not see one buffer twice
-        self.ema_updates = self.add_weight(shape=(), initializer="zeros", trainable=False,
-                                           dtype="float32", name="ema_updates")
+        self.ema_updates = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, dtype="float32", name="ema_updates"
+        )
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.sampler = DDIMSampler(self.ema_network, self.scheduler, num_classes)
         self.built = True
@@ -185,8 +195,7 @@ class DiffusionModel(keras.Model):
         """The DDIM timesteps, from T-1 down to 0, ``steps`` of them, evenly spaced (`DDIMScheduler.timesteps`)."""
         return self.scheduler.timesteps(steps)
 
-    def sample(self, digits, steps=STEPS, guidance=GUIDANCE, eta=0.0, seed=0, return_trajectory=False,
-               batch_size=500):
+    def sample(self, digits, steps=STEPS, guidance=GUIDANCE, eta=0.0, seed=0, return_trajectory=False, batch_size=500):
         """Draw digits with DDIM and classifier-free guidance (`DDIMSampler.sample`).
 
         Args:
@@ -214,8 +223,15 @@ class DiffusionModel(keras.Model):
         Raises:
             ValueError: bad digits, steps, guidance or eta.
         """
-        return self.sampler.sample(parse_digits(digits), steps=steps, guidance=guidance, eta=eta, seed=seed,
-                                   return_trajectory=return_trajectory, batch_size=batch_size)
+        return self.sampler.sample(
+            parse_digits(digits),
+            steps=steps,
+            guidance=guidance,
+            eta=eta,
+            seed=seed,
+            return_trajectory=return_trajectory,
+            batch_size=batch_size,
+        )
 
     def generate(self, digits, seed=0):
         """The course's generator API: ``sample(digits, steps=STEPS, guidance=GUIDANCE, eta=0, seed=seed)``.
@@ -226,10 +242,18 @@ class DiffusionModel(keras.Model):
         return self.sample(digits, steps=STEPS, guidance=GUIDANCE, eta=0.0, seed=seed)
 
     def get_config(self):
-        return {**super().get_config(), "timesteps": self.timesteps, "channels": list(self.channels),
-                "blocks": self.blocks, "embed_dim": self.embed_dim, "groups": self.groups,
-                "num_classes": self.num_classes, "label_dropout": self.label_dropout,
-                "ema_decay": self.ema_decay, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "timesteps": self.timesteps,
+            "channels": list(self.channels),
+            "blocks": self.blocks,
+            "embed_dim": self.embed_dim,
+            "groups": self.groups,
+            "num_classes": self.num_classes,
+            "label_dropout": self.label_dropout,
+            "ema_decay": self.ema_decay,
+            "seed": self.seed,
+        }
 
 
 def build_ddim(**kwargs):
@@ -240,8 +264,7 @@ def build_ddim(**kwargs):
 # The architecture of the shipped weights (its recipe: `digitkit.training.RECIPES["ddim"]`).
 # The U-Net is small (0.4 M weights) so that a 2-core CPU trains an epoch in about 3 minutes
 # and samples 10 digits in 20 steps in a fraction of a second.
-ARCHITECTURE = dict(timesteps=500, channels=(16, 32, 64), blocks=1, embed_dim=128,
-                    label_dropout=0.1, ema_decay=0.999)
+ARCHITECTURE = dict(timesteps=500, channels=(16, 32, 64), blocks=1, embed_dim=128, label_dropout=0.1, ema_decay=0.999)
 
 
 def trajectory_frames(trajectory, index=0):
@@ -256,5 +279,4 @@ def trajectory_frames(trajectory, index=0):
     """
     from digitkit.viz import tile
 
-    return [tile(np.stack([xt[index], x0[index]]), ncols=2)
-            for xt, x0 in zip(trajectory["x_t"], trajectory["x0"])]
+    return [tile(np.stack([xt[index], x0[index]]), ncols=2) for xt, x0 in zip(trajectory["x_t"], trajectory["x0"])]

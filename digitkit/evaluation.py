@@ -60,8 +60,9 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
         images = generate(model, digits, seed=seed)
         labels = metrics.judge_labels(images, judge_model)
         per_class = [float((labels[digits == d] == d).mean()) for d in range(10)]
-        result.update(class_accuracy=float((labels == digits).mean()), per_class=per_class,
-                      worst_digit=int(np.argmin(per_class)))
+        result.update(
+            class_accuracy=float((labels == digits).mean()), per_class=per_class, worst_digit=int(np.argmin(per_class))
+        )
         if len(images) != n_frechet:
             images = generate(model, np.arange(n_frechet) % 10, seed=seed)
             labels = metrics.judge_labels(images, judge_model)
@@ -69,13 +70,20 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
         images = generate(model, n_frechet, seed=seed)
         labels = metrics.judge_labels(images, judge_model)
     _, (x_test, _) = load_mnist(normalize=True)
-    frechet = metrics.frechet_from_features(metrics.judge_features(images, judge_model),
-                                            metrics.judge_features(x_test[:n_frechet], judge_model))
+    frechet = metrics.frechet_from_features(
+        metrics.judge_features(images, judge_model), metrics.judge_features(x_test[:n_frechet], judge_model)
+    )
     floor = metrics.frechet_floor(n_frechet, judge=judge)
     shares = metrics.label_histogram(labels) / len(labels)
-    result.update(label_entropy=metrics.label_entropy(labels), digit_shares=[float(s) for s in shares],
-                  frechet=frechet, frechet_floor=floor, frechet_over_floor=frechet / floor, n_frechet=int(n_frechet),
-                  settings=sampling_settings(model))
+    result.update(
+        label_entropy=metrics.label_entropy(labels),
+        digit_shares=[float(s) for s in shares],
+        frechet=frechet,
+        frechet_floor=floor,
+        frechet_over_floor=frechet / floor,
+        n_frechet=int(n_frechet),
+        settings=sampling_settings(model),
+    )
     return result
 
 
@@ -86,6 +94,7 @@ def quality_record(measured, epochs, train_minutes, seconds_per_epoch, trained_o
         measured: the dict of `evaluate_generator` (or the same keys from an earlier measurement).
         epochs, train_minutes, seconds_per_epoch, trained_on: how it was trained.
     """
+
     def rounded(value, digits=4):
         if value is None:
             return None
@@ -93,21 +102,29 @@ def quality_record(measured, epochs, train_minutes, seconds_per_epoch, trained_o
             return [rounded(v, digits) for v in value]
         return round(float(value), digits) + 0.0  # + 0.0: no -0.0 in the manifest
 
-    record = dict(class_accuracy=rounded(measured.get("class_accuracy")),
-                  per_class=rounded(measured.get("per_class")), worst_digit=measured.get("worst_digit"),
-                  label_entropy=rounded(measured.get("label_entropy")),
-                  digit_shares=rounded(measured.get("digit_shares")),
-                  frechet=rounded(measured.get("frechet"), 3), frechet_floor=rounded(measured.get("frechet_floor"), 3),
-                  frechet_over_floor=rounded(measured.get("frechet_over_floor"), 2),
-                  n_frechet=measured.get("n_frechet"), epochs=int(epochs), train_minutes=rounded(train_minutes, 1),
-                  seconds_per_epoch=rounded(seconds_per_epoch, 1), trained_on=trained_on,
-                  settings=dict(measured.get("settings") or {}))
+    record = dict(
+        class_accuracy=rounded(measured.get("class_accuracy")),
+        per_class=rounded(measured.get("per_class")),
+        worst_digit=measured.get("worst_digit"),
+        label_entropy=rounded(measured.get("label_entropy")),
+        digit_shares=rounded(measured.get("digit_shares")),
+        frechet=rounded(measured.get("frechet"), 3),
+        frechet_floor=rounded(measured.get("frechet_floor"), 3),
+        frechet_over_floor=rounded(measured.get("frechet_over_floor"), 2),
+        n_frechet=measured.get("n_frechet"),
+        epochs=int(epochs),
+        train_minutes=rounded(train_minutes, 1),
+        seconds_per_epoch=rounded(seconds_per_epoch, 1),
+        trained_on=trained_on,
+        settings=dict(measured.get("settings") or {}),
+    )
     assert tuple(record) == pretrained.GENERATOR_QUALITY_KEYS
     return record
 
 
-def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=None, eta=0.0, seed=0, reference=None,
-                  judge=None):
+def evaluate_ddim(
+    model, steps=(5, 10, 20, 50), per_digit=100, guidance=None, eta=0.0, seed=0, reference=None, judge=None
+):
     """Judge accuracy, Fréchet distance and sampling time for several step counts.
 
     Args:
@@ -136,8 +153,12 @@ def evaluate_ddim(model, steps=(5, 10, 20, 50), per_digit=100, guidance=None, et
         start = time.perf_counter()
         images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed)
         seconds = time.perf_counter() - start
-        rows.append(dict(steps=int(n), accuracy=metrics.class_accuracy(images, labels, judge=judge),
-                         frechet=metrics.frechet_from_features(metrics.judge_features(images, judge),
-                                                               reference_features),
-                         seconds_per_100=seconds * 100 / len(labels)))
+        rows.append(
+            dict(
+                steps=int(n),
+                accuracy=metrics.class_accuracy(images, labels, judge=judge),
+                frechet=metrics.frechet_from_features(metrics.judge_features(images, judge), reference_features),
+                seconds_per_100=seconds * 100 / len(labels),
+            )
+        )
     return rows

@@ -79,8 +79,7 @@ def build_dense_discriminator(hidden=(512, 256), dropout=0.3, name="discriminato
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout, seed=layer_seed(seed, 200 + i))(x)
-    return keras.Model(inputs, layers.Dense(1, kernel_initializer=initializer(seed, 100 + len(hidden)))(x),
-                       name=name)
+    return keras.Model(inputs, layers.Dense(1, kernel_initializer=initializer(seed, 100 + len(hidden)))(x), name=name)
 
 
 @keras.saving.register_keras_serializable(package="digitkit")
@@ -111,17 +110,29 @@ class GAN(keras.Model):
 
     conditional = False  # `generate(n)`; a conditional GAN's `generate(digits)` draws the digits asked for
 
-    def __init__(self, generator=None, discriminator=None, latent_dim=64, d_learning_rate=2e-4,
-                 g_learning_rate=2e-4, d_steps=1, label_smoothing=0.0,
-                 generator_loss="non_saturating", beta_1=0.5, seed=0, **kwargs):
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        latent_dim=64,
+        d_learning_rate=2e-4,
+        g_learning_rate=2e-4,
+        d_steps=1,
+        label_smoothing=0.0,
+        generator_loss="non_saturating",
+        beta_1=0.5,
+        seed=0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         check_positive(latent_dim=latent_dim, d_learning_rate=d_learning_rate, g_learning_rate=g_learning_rate)
         check_whole(d_steps=d_steps)
         if not 0.0 <= label_smoothing < 0.5:
             raise ValueError(f"label_smoothing must lie in [0, 0.5). Received: label_smoothing={label_smoothing!r}")
         if generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}. "
-                             f"Received: generator_loss={generator_loss!r}")
+            raise ValueError(
+                f"generator_loss must be one of {GENERATOR_LOSSES}. Received: generator_loss={generator_loss!r}"
+            )
         self.latent_dim = int(latent_dim)
         self.d_learning_rate = float(d_learning_rate)
         self.g_learning_rate = float(g_learning_rate)
@@ -134,8 +145,9 @@ class GAN(keras.Model):
         self.discriminator = discriminator if discriminator is not None else self._default_discriminator()
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_optimizer = self.g_optimizer = self.loss_fn = None
-        self._trackers = {k: keras.metrics.Mean(name=k) for k in
-                          ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "g_grad_norm")}
+        self._trackers = {
+            k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "g_grad_norm")
+        }
         self.built = True  # both networks are built by their Input layers
 
     # --- hooks a subclass (the conditional GAN) overrides -----------------
@@ -191,8 +203,16 @@ class GAN(keras.Model):
 
     def networks_only(self):
         """The same networks in an uncompiled model (no optimizer state): what the shipped weights hold."""
-        keys = ("latent_dim", "d_learning_rate", "g_learning_rate", "d_steps", "label_smoothing",
-                "generator_loss", "beta_1", "seed")
+        keys = (
+            "latent_dim",
+            "d_learning_rate",
+            "g_learning_rate",
+            "d_steps",
+            "label_smoothing",
+            "generator_loss",
+            "beta_1",
+            "seed",
+        )
         return type(self)(self.generator, self.discriminator, **{k: getattr(self, k) for k in keys})
 
     def call(self, noise, training=False):
@@ -248,8 +268,9 @@ class GAN(keras.Model):
         fake_conditions = self._sample_conditions(conditions)
         noise = self._noise(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self._discriminate(self._generate(noise, fake_conditions, training=True),
-                                             fake_conditions, training=True)
+            fake_logits = self._discriminate(
+                self._generate(noise, fake_conditions, training=True), fake_conditions, training=True
+            )
             loss = self.generator_loss_value(fake_logits)
         weights = self.generator.trainable_weights
         grads = tape.gradient(loss, weights)
@@ -258,9 +279,13 @@ class GAN(keras.Model):
         return loss, norm
 
     def _log(self, d_loss, g_loss, g_norm, real_logits, fake_logits):
-        values = dict(d_loss=d_loss, g_loss=g_loss, g_grad_norm=g_norm,
-                      d_acc_real=ops.mean(ops.cast(real_logits > 0, "float32")),
-                      d_acc_fake=ops.mean(ops.cast(fake_logits < 0, "float32")))
+        values = dict(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            g_grad_norm=g_norm,
+            d_acc_real=ops.mean(ops.cast(real_logits > 0, "float32")),
+            d_acc_fake=ops.mean(ops.cast(fake_logits < 0, "float32")),
+        )
         for key, value in values.items():
             self._trackers[key].update_state(value)
         return {key: tracker.result() for key, tracker in self._trackers.items()}
@@ -283,8 +308,8 @@ class GAN(keras.Model):
         noise = np.asarray(noise, dtype="float32")
         out = []
         for i in range(0, len(noise), batch_size):
-            c = None if conditions is None else conditions[i:i + batch_size]
-            out.append(ops.convert_to_numpy(self._generate(noise[i:i + batch_size], c, training=False)))
+            c = None if conditions is None else conditions[i : i + batch_size]
+            out.append(ops.convert_to_numpy(self._generate(noise[i : i + batch_size], c, training=False)))
         return np.clip(np.concatenate(out)[..., 0], 0.0, 1.0)
 
     def generate(self, n, seed=0):
@@ -306,10 +331,14 @@ class GAN(keras.Model):
             **super().get_config(),
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "latent_dim": self.latent_dim, "d_learning_rate": self.d_learning_rate,
-            "g_learning_rate": self.g_learning_rate, "d_steps": self.d_steps,
-            "label_smoothing": self.label_smoothing, "generator_loss": self.generator_loss,
-            "beta_1": self.beta_1, "seed": self.seed,
+            "latent_dim": self.latent_dim,
+            "d_learning_rate": self.d_learning_rate,
+            "g_learning_rate": self.g_learning_rate,
+            "d_steps": self.d_steps,
+            "label_smoothing": self.label_smoothing,
+            "generator_loss": self.generator_loss,
+            "beta_1": self.beta_1,
+            "seed": self.seed,
         }
 
     @classmethod

@@ -31,8 +31,7 @@ def to_gray_ink(image):
         x = x[..., 0]
     if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (3, 4)) or min(x.shape[:2]) < 2:
         raise ValueError(
-            "Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). "
-            f"Received: shape={x.shape}."
+            f"Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Received: shape={x.shape}."
         )
     x = _shrink(np.nan_to_num(x) if x.dtype.kind == "f" else x)
     if x.size and x.max() > 1.0:
@@ -95,7 +94,7 @@ def box_blur(x):
     """3x3 mean (edges repeated): tames paper grain before thresholding."""
     p = np.pad(x, 1, mode="edge")
     h, w = x.shape
-    return sum(p[i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9.0
+    return sum(p[i : i + h, j : j + w] for i in range(3) for j in range(3)) / 9.0
 
 
 def otsu_threshold(values, bins=256):
@@ -175,14 +174,27 @@ def find_digit(image, min_size=0.03):
     mask = smooth > threshold
     runs, label, mass = components(mask, smooth)
     main = int(np.argmax(mass))
-    boxes = np.array([[runs[label == c, 0].min(), runs[label == c, 0].max() + 1,
-                       runs[label == c, 1].min(), runs[label == c, 2].max()] for c in range(len(mass))])
+    boxes = np.array(
+        [
+            [
+                runs[label == c, 0].min(),
+                runs[label == c, 0].max() + 1,
+                runs[label == c, 1].min(),
+                runs[label == c, 2].max(),
+            ]
+            for c in range(len(mass))
+        ]
+    )
     top, bottom, left, right = boxes[main]
     side = max(bottom - top, right - left)
     if side < max(4, min_size * min(gray.shape)):
         return None
-    near = ((boxes[:, 0] < bottom + side // 2) & (boxes[:, 1] > top - side // 2)
-            & (boxes[:, 2] < right + side // 2) & (boxes[:, 3] > left - side // 2))
+    near = (
+        (boxes[:, 0] < bottom + side // 2)
+        & (boxes[:, 1] > top - side // 2)
+        & (boxes[:, 2] < right + side // 2)
+        & (boxes[:, 3] > left - side // 2)
+    )
     kept = np.flatnonzero(near & (mass >= 0.1 * mass[main]))
     digit = np.zeros(mask.shape, bool)
     for r, s, e in runs[np.isin(label, kept)]:
@@ -190,13 +202,13 @@ def find_digit(image, min_size=0.03):
     top, bottom, left, right = boxes[kept, 0].min(), boxes[kept, 1].max(), boxes[kept, 2].min(), boxes[kept, 3].max()
     pad = max(2, int(0.05 * side))  # the soft edge of a stroke lies outside the thresholded blob
     top, left = max(top - pad, 0), max(left - pad, 0)
-    digit = _grow(digit, pad)[top:bottom + pad, left:right + pad]
-    crop = np.where(digit, ink[top:bottom + pad, left:right + pad], 0.0)
+    digit = _grow(digit, pad)[top : bottom + pad, left : right + pad]
+    crop = np.where(digit, ink[top : bottom + pad, left : right + pad], 0.0)
     core = crop[digit & (crop > threshold)]
     high = float(np.percentile(core, 90)) if core.size else peak
     low = min(floor, 0.5 * threshold) if not is_ink else 0.1 * high
     crop = np.clip((crop - low) / max(high - low, 1e-6), 0.0, 1.0).astype("float32")
-    return _normalize_stroke(crop, mask[top:bottom + pad, left:right + pad] & digit)
+    return _normalize_stroke(crop, mask[top : bottom + pad, left : right + pad] & digit)
 
 
 def _grow(mask, radius):

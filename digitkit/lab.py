@@ -18,8 +18,7 @@ LAB_RUNS = {
     "healthy": dict(),
     "strong_discriminator": dict(d_learning_rate=2e-3, d_steps=5, generator_loss="saturating", dropout=0.0),
     "mode_collapse": dict(g_learning_rate=2e-3, d_learning_rate=2e-5, batch_norm=False),
-    "fixed": dict(d_learning_rate=2e-3, d_steps=5, generator_loss="non_saturating", label_smoothing=0.1,
-                  dropout=0.0),
+    "fixed": dict(d_learning_rate=2e-3, d_steps=5, generator_loss="non_saturating", label_smoothing=0.1, dropout=0.0),
     "collapse_with_batchnorm": dict(g_learning_rate=2e-3, d_learning_rate=2e-5, batch_norm=True),
 }
 
@@ -27,18 +26,44 @@ LAB_RUNS = {
 LAB_SIZE = dict(n_images=10000, epochs=10, batch_size=64, n_samples=1000)
 
 
-def make_gan(latent_dim=64, d_learning_rate=2e-4, g_learning_rate=2e-4, d_steps=1, label_smoothing=0.0,
-             generator_loss="non_saturating", batch_norm=True, dropout=0.3, seed=0):
+def make_gan(
+    latent_dim=64,
+    d_learning_rate=2e-4,
+    g_learning_rate=2e-4,
+    d_steps=1,
+    label_smoothing=0.0,
+    generator_loss="non_saturating",
+    batch_norm=True,
+    dropout=0.3,
+    seed=0,
+):
     """A dense `digitkit.gan.GAN` from the lab's knobs (the ones the notebook's sliders set)."""
     check_positive(latent_dim=latent_dim)
-    return GAN(build_dense_generator(latent_dim, batch_norm=batch_norm, seed=seed),
-               build_dense_discriminator(dropout=dropout, seed=seed), latent_dim=latent_dim,
-               d_learning_rate=d_learning_rate, g_learning_rate=g_learning_rate, d_steps=d_steps,
-               label_smoothing=label_smoothing, generator_loss=generator_loss, seed=seed)
+    return GAN(
+        build_dense_generator(latent_dim, batch_norm=batch_norm, seed=seed),
+        build_dense_discriminator(dropout=dropout, seed=seed),
+        latent_dim=latent_dim,
+        d_learning_rate=d_learning_rate,
+        g_learning_rate=g_learning_rate,
+        d_steps=d_steps,
+        label_smoothing=label_smoothing,
+        generator_loss=generator_loss,
+        seed=seed,
+    )
 
 
-def lab_run(knobs=None, n_images=10000, epochs=5, batch_size=64, n_samples=1000, seed=0, gif_path=None,
-            judge=None, verbose=0, defer_diagnostics=False):
+def lab_run(
+    knobs=None,
+    n_images=10000,
+    epochs=5,
+    batch_size=64,
+    n_samples=1000,
+    seed=0,
+    gif_path=None,
+    judge=None,
+    verbose=0,
+    defer_diagnostics=False,
+):
     """A short GAN run on a subset of MNIST, with the diagnostics of every epoch.
 
     Args:
@@ -53,9 +78,19 @@ def lab_run(knobs=None, n_images=10000, epochs=5, batch_size=64, n_samples=1000,
     """
     (x_train, _), (x_test, _) = load_mnist(normalize=True)
     model = make_gan(seed=seed, **(knobs or {}))
-    history = training.fit(model, x_train[:n_images], epochs=epochs, batch_size=batch_size, reference_images=x_test,
-                           judge=judge, n_samples=n_samples, gif_path=gif_path, seed=seed, verbose=verbose,
-                           defer_diagnostics=defer_diagnostics)
+    history = training.fit(
+        model,
+        x_train[:n_images],
+        epochs=epochs,
+        batch_size=batch_size,
+        reference_images=x_test,
+        judge=judge,
+        n_samples=n_samples,
+        gif_path=gif_path,
+        seed=seed,
+        verbose=verbose,
+        defer_diagnostics=defer_diagnostics,
+    )
     return model, history
 
 
@@ -77,9 +112,15 @@ def record_lab_runs(names=None, path=None, verbose=0, defer=False, **size):
         model, history = lab_run(LAB_RUNS[name], verbose=verbose, defer_diagnostics=defer, **size)
         samples = model.generate(1000, seed=0)
         labels = metrics.judge_labels(samples)
-        runs.save_run(name, LAB_RUNS[name], history, path=path, size=size,
-                      minutes=round((time.time() - start) / 60, 2),
-                      final_histogram=metrics.label_histogram(labels).tolist(),
-                      samples_hex=runs.samples_hex(samples[:16]))
+        runs.save_run(
+            name,
+            LAB_RUNS[name],
+            history,
+            path=path,
+            size=size,
+            minutes=round((time.time() - start) / 60, 2),
+            final_histogram=metrics.label_histogram(labels).tolist(),
+            samples_hex=runs.samples_hex(samples[:16]),
+        )
         out[name] = history
     return out

@@ -50,8 +50,18 @@ def skeleton(image, level=0.5, upsample=2):
     return (np.argwhere(mask[1:-1, 1:-1]) + 0.5) / upsample
 
 
-def render_photo(points, size=(1200, 900), height=0.5, centre=(0.5, 0.5), stroke=0.1, dark_ink=True,
-                 lighting=0.25, grain=0.03, blur=1.0, seed=0):
+def render_photo(
+    points,
+    size=(1200, 900),
+    height=0.5,
+    centre=(0.5, 0.5),
+    stroke=0.1,
+    dark_ink=True,
+    lighting=0.25,
+    grain=0.03,
+    blur=1.0,
+    seed=0,
+):
     """Draw skeleton points as a pen-written digit in a photo-like RGB picture.
 
     Args:
@@ -85,8 +95,11 @@ def render_photo(points, size=(1200, 900), height=0.5, centre=(0.5, 0.5), stroke
     u = np.linspace(-0.5, 0.5, width, dtype="float32")[None, :]
     v = np.linspace(-0.5, 0.5, tall, dtype="float32")[:, None]
     light = 1.0 + lighting * (np.cos(angle) * u + np.sin(angle) * v) - 0.3 * lighting * (u * u + v * v)
-    paper, pen_tone = (rng.uniform(0.75, 0.92), rng.uniform(0.1, 0.3)) if dark_ink else \
-        (rng.uniform(0.12, 0.25), rng.uniform(0.75, 0.9))
+    paper, pen_tone = (
+        (rng.uniform(0.75, 0.92), rng.uniform(0.1, 0.3))
+        if dark_ink
+        else (rng.uniform(0.12, 0.25), rng.uniform(0.75, 0.9))
+    )
     gray = (paper + (pen_tone - paper) * ink) * light
     tint = np.array([1.0, rng.uniform(0.95, 1.0), rng.uniform(0.85, 1.0)], dtype="float32")
     noise = rng.normal(0.0, grain, size=(tall, width, 1)).astype("float32") if grain else 0.0
@@ -121,10 +134,17 @@ def photo_set(images, seed=0):
         height = float(rng.choice([rng.uniform(0.12, 0.3), rng.uniform(0.3, 0.8)]))
         margin_y, margin_x = height / 2 + 0.02, 0.45 * height * size[1] / size[0] + 0.02
         settings = dict(
-            size=size, height=height,
-            centre=(float(rng.uniform(min(margin_x, 0.5), max(1 - margin_x, 0.5))),
-                    float(rng.uniform(min(margin_y, 0.5), max(1 - margin_y, 0.5)))),
+            size=size,
+            height=height,
+            centre=(
+                float(rng.uniform(min(margin_x, 0.5), max(1 - margin_x, 0.5))),
+                float(rng.uniform(min(margin_y, 0.5), max(1 - margin_y, 0.5))),
+            ),
             stroke=float(rng.choice([rng.uniform(0.015, 0.05), rng.uniform(0.06, 0.16), rng.uniform(0.16, 0.25)])),
-            dark_ink=bool(rng.random() > 0.25), lighting=float(rng.uniform(0.0, 0.4)),
-            grain=float(rng.uniform(0.0, 0.05)), blur=float(rng.uniform(0.0, 2.0)), seed=seed * 100003 + k)
+            dark_ink=bool(rng.random() > 0.25),
+            lighting=float(rng.uniform(0.0, 0.4)),
+            grain=float(rng.uniform(0.0, 0.05)),
+            blur=float(rng.uniform(0.0, 2.0)),
+            seed=seed * 100003 + k,
+        )
         yield render_photo(skeleton(image), **settings), settings

@@ -31,17 +31,20 @@ GENERATORS = ("gan", "cgan", "ddim")
 # The quality keys of every generator's manifest entry, in this order; None where one does not apply
 # (the basic GAN is not asked for digits, so it has no class accuracy).
 GENERATOR_QUALITY_KEYS = (
-    "class_accuracy",      # share of samples the judge reads as the digit asked for (None: gan)
-    "per_class",           # that share for each digit 0-9 (None: gan)
-    "worst_digit",         # the digit with the lowest share (None: gan)
-    "label_entropy",       # entropy of the judge's labels of the samples, nats (ln 10 = 2.30 is uniform)
-    "digit_shares",        # share of samples the judge reads as each digit 0-9
-    "frechet",             # Fréchet distance of n_frechet samples to the first n_frechet test images
-    "frechet_floor",       # the judge's train-vs-test distance at the same n (`digitkit.metrics.frechet_floor`)
+    "class_accuracy",  # share of samples the judge reads as the digit asked for (None: gan)
+    "per_class",  # that share for each digit 0-9 (None: gan)
+    "worst_digit",  # the digit with the lowest share (None: gan)
+    "label_entropy",  # entropy of the judge's labels of the samples, nats (ln 10 = 2.30 is uniform)
+    "digit_shares",  # share of samples the judge reads as each digit 0-9
+    "frechet",  # Fréchet distance of n_frechet samples to the first n_frechet test images
+    "frechet_floor",  # the judge's train-vs-test distance at the same n (`digitkit.metrics.frechet_floor`)
     "frechet_over_floor",  # frechet / frechet_floor
     "n_frechet",
-    "epochs", "train_minutes", "seconds_per_epoch", "trained_on",
-    "settings",            # the sampling defaults used (DDIM: steps, guidance, eta; {} for the GANs)
+    "epochs",
+    "train_minutes",
+    "seconds_per_epoch",
+    "trained_on",
+    "settings",  # the sampling defaults used (DDIM: steps, guidance, eta; {} for the GANs)
 )
 
 
@@ -105,8 +108,7 @@ def load_pretrained(name, directory=None):
     path = directory / entry["file"]
     if not path.is_file():
         raise FileNotFoundError(
-            f"Weights file {path} is missing. Restore it (git checkout -- weights/) "
-            f"or retrain it: {entry['command']}"
+            f"Weights file {path} is missing. Restore it (git checkout -- weights/) or retrain it: {entry['command']}"
         )
     actual = sha256(path)
     if actual != entry["sha256"]:
@@ -136,8 +138,10 @@ def quality(name, directory=None):
     directory = pathlib.Path(directory or weights_dir())
     entry = read_manifest(directory).get(name)
     if entry is None:
-        raise FileNotFoundError(f"{directory / 'manifest.json'} has no entry for {name!r}: train it with "
-                                f"`digitkit train {name if name in GENERATORS else 'classifier --model ' + name}`.")
+        raise FileNotFoundError(
+            f"{directory / 'manifest.json'} has no entry for {name!r}: train it with "
+            f"`digitkit train {name if name in GENERATORS else 'classifier --model ' + name}`."
+        )
     return dict(entry["quality"])
 
 
@@ -167,9 +171,14 @@ def save_pretrained(model, name, quality, command, directory=None, **extra):
     (model.networks_only() if hasattr(model, "networks_only") else model).save_weights(path)
     manifest = read_manifest(directory)
     manifest[name] = dict(
-        file=path.name, sha256=sha256(path), quality=quality, command=command,
-        keras=keras.__version__, backend=keras.backend.backend(),
-        date=datetime.date.today().isoformat(), **extra,
+        file=path.name,
+        sha256=sha256(path),
+        quality=quality,
+        command=command,
+        keras=keras.__version__,
+        backend=keras.backend.backend(),
+        date=datetime.date.today().isoformat(),
+        **extra,
     )
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
@@ -187,6 +196,7 @@ def resume(name, directory=None):
     """
     model = load_pretrained(name, directory=directory)
     entry = read_manifest(directory or weights_dir())[name]
-    previous = dict(epochs=entry["quality"]["epochs"], minutes=entry["quality"]["train_minutes"],
-                    command=entry["command"] + " && ")
+    previous = dict(
+        epochs=entry["quality"]["epochs"], minutes=entry["quality"]["train_minutes"], command=entry["command"] + " && "
+    )
     return model, previous

@@ -36,8 +36,9 @@ def build_reference_generator(latent_dim=128, name="reference_generator", seed=0
     x = layers.LeakyReLU(0.2, name="stage_14x14")(x)
     x = layers.Conv2DTranspose(128, 4, strides=2, padding="same", kernel_initializer=initializer(seed, 2))(x)
     x = layers.LeakyReLU(0.2, name="stage_28x28_features")(x)
-    x = layers.Conv2D(1, 7, padding="same", activation="sigmoid", name="stage_28x28",
-                      kernel_initializer=initializer(seed, 3))(x)
+    x = layers.Conv2D(
+        1, 7, padding="same", activation="sigmoid", name="stage_28x28", kernel_initializer=initializer(seed, 3)
+    )(x)
     return keras.Model([noise, label], x, name=name)
 
 
@@ -61,14 +62,27 @@ def make_reference_cgan(seed=0):
     keras.io uses Adam(3e-4) with Keras' default beta_1 = 0.9 on both sides,
     latent 128, batch 64, 20 epochs on MNIST's 70,000 images.
     """
-    return ConditionalGAN(build_reference_generator(REFERENCE["latent_dim"], seed=seed),
-                          build_reference_discriminator(seed=seed), latent_dim=REFERENCE["latent_dim"],
-                          d_learning_rate=REFERENCE["learning_rate"], g_learning_rate=REFERENCE["learning_rate"],
-                          beta_1=0.9, seed=seed)
+    return ConditionalGAN(
+        build_reference_generator(REFERENCE["latent_dim"], seed=seed),
+        build_reference_discriminator(seed=seed),
+        latent_dim=REFERENCE["latent_dim"],
+        d_learning_rate=REFERENCE["learning_rate"],
+        g_learning_rate=REFERENCE["learning_rate"],
+        beta_1=0.9,
+        seed=seed,
+    )
 
 
-def train_reference(epochs=None, n_images=None, seed=0, verbose=1, record=True, which="reference",
-                    defer_diagnostics=False, evaluation=None):
+def train_reference(
+    epochs=None,
+    n_images=None,
+    seed=0,
+    verbose=1,
+    record=True,
+    which="reference",
+    defer_diagnostics=False,
+    evaluation=None,
+):
     """Train the keras.io reference (or ours, ``which="ours"``) on a budget and measure it.
 
     Args:
@@ -89,15 +103,36 @@ def train_reference(epochs=None, n_images=None, seed=0, verbose=1, record=True, 
     x, y = np.concatenate([x_train, x_test])[:n_images], np.concatenate([y_train, y_test])[:n_images]
     model = make_reference_cgan(seed) if which == "reference" else make_cgan(seed=seed)
     start = time.time()
-    history = training.fit(model, x, y, epochs=epochs, batch_size=REFERENCE["batch_size"], reference_images=x_test,
-                           n_samples=1000, seed=seed, verbose=verbose, defer_diagnostics=defer_diagnostics)
+    history = training.fit(
+        model,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=REFERENCE["batch_size"],
+        reference_images=x_test,
+        n_samples=1000,
+        seed=seed,
+        verbose=verbose,
+        defer_diagnostics=defer_diagnostics,
+    )
     minutes = (time.time() - start) / 60
     q = grading.evaluate_generator(model, **{**grading.EVALUATION, **(evaluation or {})})
-    quality = dict(class_accuracy=round(q["class_accuracy"], 4), frechet=round(q["frechet"], 3),
-                   n_frechet=q["n_frechet"], epochs=epochs, n_images=len(x), train_minutes=round(minutes, 1),
-                   params_generator=int(model.generator.count_params()),
-                   seconds_per_epoch=round(float(np.median(history["epoch_seconds"])), 1))
+    quality = dict(
+        class_accuracy=round(q["class_accuracy"], 4),
+        frechet=round(q["frechet"], 3),
+        n_frechet=q["n_frechet"],
+        epochs=epochs,
+        n_images=len(x),
+        train_minutes=round(minutes, 1),
+        params_generator=int(model.generator.count_params()),
+        seconds_per_epoch=round(float(np.median(history["epoch_seconds"])), 1),
+    )
     if record:
-        runs.save_run(f"{which}_{len(x)}x{epochs}", dict(which=which, epochs=epochs, n_images=len(x)),
-                      history, path=runs.runs_path("cgan"), quality=quality)
+        runs.save_run(
+            f"{which}_{len(x)}x{epochs}",
+            dict(which=which, epochs=epochs, n_images=len(x)),
+            history,
+            path=runs.runs_path("cgan"),
+            quality=quality,
+        )
     return quality

@@ -66,8 +66,7 @@ def save_run(name, knobs, history, path=None, **extra):
     """
     path = pathlib.Path(path or runs_path())
     runs = json.loads(path.read_text()) if path.is_file() else {}
-    runs[name] = dict(knobs=knobs, history={k: [round(float(x), 5) for x in v] for k, v in history.items()},
-                      **extra)
+    runs[name] = dict(knobs=knobs, history={k: [round(float(x), 5) for x in v] for k, v in history.items()}, **extra)
     return write_runs(runs, path)
 
 

@@ -20,8 +20,12 @@ from digitkit.data import IMAGE_SHAPE
 
 def check_guidance(guidance):
     """``guidance`` as a float, if it is a number >= 0."""
-    if isinstance(guidance, bool) or not isinstance(guidance, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(guidance) or guidance < 0:
+    if (
+        isinstance(guidance, bool)
+        or not isinstance(guidance, (int, float, np.integer, np.floating))
+        or not np.isfinite(guidance)
+        or guidance < 0
+    ):
         raise ValueError(f"guidance must be a number >= 0. Received: guidance={guidance!r}")
     return float(guidance)
 
@@ -50,8 +54,13 @@ class DDIMSampler:
         Works on tensors and on symbolic inputs (inside `step_model`). ``t`` (N,) float steps,
         ``labels`` (N,) int32, ``guidance`` a number or N numbers.
         """
-        both = self.network([ops.concatenate([x_t, x_t]), ops.concatenate([t, t]),
-                             ops.concatenate([labels, ops.full_like(labels, self.num_classes)])])
+        both = self.network(
+            [
+                ops.concatenate([x_t, x_t]),
+                ops.concatenate([t, t]),
+                ops.concatenate([labels, ops.full_like(labels, self.num_classes)]),
+            ]
+        )
         both = ops.reshape(both, (2, -1) + IMAGE_SHAPE)
         cond, uncond = both[0], both[1]
         if not isinstance(guidance, (int, float)):
@@ -73,8 +82,11 @@ class DDIMSampler:
             steps = ops.cast(t, "float32")
             v = self.guided_v(x_t, steps, labels, guidance) if guided else self.network([x_t, steps, labels])
             outputs = self.scheduler.step(v, t, t_prev, x_t, eta=eta, noise=noise)
-            self._step_models[guided] = keras.Model([x_t, t, t_prev, labels, guidance, eta, noise], list(outputs),
-                                                    name="ddim_guided_step" if guided else "ddim_step")
+            self._step_models[guided] = keras.Model(
+                [x_t, t, t_prev, labels, guidance, eta, noise],
+                list(outputs),
+                name="ddim_guided_step" if guided else "ddim_step",
+            )
         return self._step_models[guided]
 
     def denoise(self, x_t, t, labels, guidance=0.0):
@@ -82,8 +94,9 @@ class DDIMSampler:
         x_t = np.asarray(x_t, dtype="float32")
         t = np.asarray(t)
         if t.dtype.kind not in "iu" or t.min() < 0 or t.max() >= self.scheduler.num_train_timesteps:
-            raise ValueError(f"t must be integers from 0 to {self.scheduler.num_train_timesteps - 1}. "
-                             f"Received: t={t.tolist()!r}")
+            raise ValueError(
+                f"t must be integers from 0 to {self.scheduler.num_train_timesteps - 1}. Received: t={t.tolist()!r}"
+            )
         steps = np.broadcast_to(t.astype("float32"), (len(x_t),))
         labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(x_t),))
         if check_guidance(guidance) == 0:
@@ -116,15 +129,28 @@ class DDIMSampler:
             chunks = []
             for j in range(0, n, int(batch_size)):
                 m = min(n, j + int(batch_size)) - j
-                chunks.append(model.predict_on_batch([
-                    x[j:j + m], np.full(m, t, "int32"), np.full(m, t_prev, "int32"), labels[j:j + m],
-                    np.full(m, guidance, "float32"), np.full(m, eta, "float32"), noise[j:j + m]]))
+                chunks.append(
+                    model.predict_on_batch(
+                        [
+                            x[j : j + m],
+                            np.full(m, t, "int32"),
+                            np.full(m, t_prev, "int32"),
+                            labels[j : j + m],
+                            np.full(m, guidance, "float32"),
+                            np.full(m, eta, "float32"),
+                            noise[j : j + m],
+                        ]
+                    )
+                )
             x = np.concatenate([c[0] for c in chunks]).astype("float32")
             xs.append(x)
             x0s.append(np.concatenate([c[1] for c in chunks]))
         images = to_unit(x)
         if not return_trajectory:
             return images
-        trajectory = dict(x_t=to_unit(np.stack(xs)), x0=np.concatenate([to_unit(np.stack(x0s)), images[None]]),
-                          t=np.append(timesteps, -1))
+        trajectory = dict(
+            x_t=to_unit(np.stack(xs)),
+            x0=np.concatenate([to_unit(np.stack(x0s)), images[None]]),
+            t=np.append(timesteps, -1),
+        )
         return images, trajectory

@@ -73,8 +73,9 @@ class DDIMScheduler:
             ValueError: ``steps`` is not an integer from 1 to T.
         """
         if not _is_number(steps) or int(steps) != steps or not 1 <= steps <= self.num_train_timesteps:
-            raise ValueError(f"steps must be an integer from 1 to {self.num_train_timesteps}. "
-                             f"Received: steps={steps!r}")
+            raise ValueError(
+                f"steps must be an integer from 1 to {self.num_train_timesteps}. Received: steps={steps!r}"
+            )
         grid = np.linspace(0, self.num_train_timesteps - 1, int(steps))
         return np.unique(np.round(grid).astype("int64"))[::-1]
 
@@ -87,8 +88,9 @@ class DDIMScheduler:
 
     def _check_step(self, t, name, low):
         if _is_number(t) and (int(t) != t or not low <= t < self.num_train_timesteps):
-            raise ValueError(f"{name} must be an integer from {low} to {self.num_train_timesteps - 1}. "
-                             f"Received: {name}={t!r}")
+            raise ValueError(
+                f"{name} must be an integer from {low} to {self.num_train_timesteps - 1}. Received: {name}={t!r}"
+            )
 
     def alpha_bar_at(self, t):
         """``alpha_bar[t]`` as a (N, 1, 1, 1) tensor for steps t (an int or N ints); -1 gives 1 (a clean image)."""

@@ -95,8 +95,9 @@ def compile_for_training(model, total_steps, recipe=None, learning_rate=None):
     else:
         stages = ((1, learning_rate),) if learning_rate else recipe.get("stages", DDIM_STAGES)
         schedule = ddim_schedule(total_steps, stages, recipe.get("warmup", 500))
-        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.get("weight_decay", 1e-4),
-                                                       clipnorm=1.0))
+        model.compile(
+            optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.get("weight_decay", 1e-4), clipnorm=1.0)
+        )
     return model
 
 
@@ -121,8 +122,9 @@ class SampleGrid(keras.callbacks.Callback):
         frames: list of (N, 28, 28) arrays; ``epochs``: the epoch of each.
     """
 
-    def __init__(self, what=None, seed=0, every=1, gif_path=None, previous_frames=(), start_frame=False, fps=2,
-                 scale=3):
+    def __init__(
+        self, what=None, seed=0, every=1, gif_path=None, previous_frames=(), start_frame=False, fps=2, scale=3
+    ):
         super().__init__()
         check_whole(every=every)
         self.what, self.seed, self.every, self.gif_path = what, seed, every, gif_path
@@ -210,9 +212,26 @@ def load_checkpoint(model, path, total_steps, recipe=None):
     return read_checkpoint(path)
 
 
-def fit(model, x, y=None, epochs=1, batch_size=128, initial_epoch=0, reference_images=None, judge=None,
-        n_samples=1000, gif_path=None, gif_every=1, seed=0, verbose=0, callbacks=(), defer_diagnostics=False,
-        previous_frames=(), recipe=None, learning_rate=None):
+def fit(
+    model,
+    x,
+    y=None,
+    epochs=1,
+    batch_size=128,
+    initial_epoch=0,
+    reference_images=None,
+    judge=None,
+    n_samples=1000,
+    gif_path=None,
+    gif_every=1,
+    seed=0,
+    verbose=0,
+    callbacks=(),
+    defer_diagnostics=False,
+    previous_frames=(),
+    recipe=None,
+    learning_rate=None,
+):
     """Train any generator of the course with ``fit`` and the course's callbacks.
 
     Compiles the model with `compile_for_training` if it is not compiled yet.
@@ -245,18 +264,38 @@ def fit(model, x, y=None, epochs=1, batch_size=128, initial_epoch=0, reference_i
     if reference_images is not None and hasattr(model, "d_optimizer"):
         from digitkit.diagnostics import GANMonitor
 
-        monitor = GANMonitor(reference_images, judge=judge, n_samples=n_samples, seed=seed, verbose=bool(verbose),
-                             defer=defer_diagnostics)
+        monitor = GANMonitor(
+            reference_images,
+            judge=judge,
+            n_samples=n_samples,
+            seed=seed,
+            verbose=bool(verbose),
+            defer=defer_diagnostics,
+        )
         callbacks.append(monitor)
     if gif_path is not None:
-        callbacks.append(SampleGrid(seed=seed + 1, every=gif_every, gif_path=gif_path, previous_frames=previous_frames,
-                                    start_frame=initial_epoch == 0))
+        callbacks.append(
+            SampleGrid(
+                seed=seed + 1,
+                every=gif_every,
+                gif_path=gif_path,
+                previous_frames=previous_frames,
+                start_frame=initial_epoch == 0,
+            )
+        )
     if hasattr(model, "d_optimizer"):
         data = dict(x=x) if y is None else dict(x=x, y=np.asarray(y))
     else:
         data = dict(x={"images": x, "labels": np.asarray(y)})
-    history = model.fit(**data, epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, shuffle=True,
-                        verbose=verbose if verbose == 2 else 0, callbacks=callbacks)
+    history = model.fit(
+        **data,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=verbose if verbose == 2 else 0,
+        callbacks=callbacks,
+    )
     result = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     if monitor is not None and monitor.defer:
         result = monitor.replay(result)
@@ -289,8 +328,12 @@ def build(name, seed=0):
 
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
-HISTORIES = {"gan": ("gan", "pretrained"), "cgan": ("cgan", "cgan_pretrained"), "ddim": ("ddim", "ddim_pretrained"),
-             **{name: ("classifier", name) for name in CLASSIFIERS}}
+HISTORIES = {
+    "gan": ("gan", "pretrained"),
+    "cgan": ("cgan", "cgan_pretrained"),
+    "ddim": ("ddim", "ddim_pretrained"),
+    **{name: ("classifier", name) for name in CLASSIFIERS},
+}
 
 
 def places(name, out=None):
@@ -305,10 +348,18 @@ def places(name, out=None):
     stem, _ = HISTORIES[name]
     if out is not None:
         out = pathlib.Path(out)
-        return dict(weights=out, gif=out / f"{name}.gif", history=out / f"{stem}_runs.json",
-                    checkpoint=out / f"{name}.resume.weights.h5")
-    return dict(weights=pretrained.weights_dir(), gif=runs.training_dir() / f"{name}.gif",
-                history=runs.runs_path(stem), checkpoint=project_dir() / "runs" / f"{name}.resume.weights.h5")
+        return dict(
+            weights=out,
+            gif=out / f"{name}.gif",
+            history=out / f"{stem}_runs.json",
+            checkpoint=out / f"{name}.resume.weights.h5",
+        )
+    return dict(
+        weights=pretrained.weights_dir(),
+        gif=runs.training_dir() / f"{name}.gif",
+        history=runs.runs_path(stem),
+        checkpoint=project_dir() / "runs" / f"{name}.resume.weights.h5",
+    )
 
 
 def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
@@ -326,8 +377,9 @@ def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
     return model, dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed)
 
 
-def train(name, epochs=None, seed=0, out=None, resume=False, n_images=None, evaluation=None, monitor_samples=None,
-          verbose=1):
+def train(
+    name, epochs=None, seed=0, out=None, resume=False, n_images=None, evaluation=None, monitor_samples=None, verbose=1
+):
     """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
 
     Args:
@@ -354,8 +406,9 @@ def train(name, epochs=None, seed=0, out=None, resume=False, n_images=None, eval
     (x, y), (x_test, y_test) = load_mnist(normalize=True)
     x, y = x[:n_images], y[:n_images]
     if name in CLASSIFIERS:
-        return _train_classifier(name, x, y, (x_test, y_test), dict(recipe, epochs=new_epochs), seed, where,
-                                 resume, verbose)
+        return _train_classifier(
+            name, x, y, (x_test, y_test), dict(recipe, epochs=new_epochs), seed, where, resume, verbose
+        )
     batch_size = recipe["batch_size"]
     steps_per_epoch = math.ceil(len(x) / batch_size)
     model, done = _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs)
@@ -364,11 +417,23 @@ def train(name, epochs=None, seed=0, out=None, resume=False, n_images=None, eval
         compile_for_training(model, total * steps_per_epoch, recipe)
     earlier = viz.read_gif(where["gif"]) if resume and where["gif"].is_file() else ()
     start = time.time()
-    history = fit(model, x, y if is_conditional(model) else None, epochs=total, initial_epoch=done["epoch"],
-                  batch_size=batch_size, reference_images=x_test if name != "ddim" else None,
-                  n_samples=monitor_samples or recipe.get("monitor_samples", 1000), gif_path=where["gif"],
-                  gif_every=recipe["gif_every"], seed=seed, verbose=verbose, previous_frames=earlier, recipe=recipe,
-                  callbacks=[Checkpoint(where["checkpoint"], seed=done["seed"], minutes_before=done["minutes"])])
+    history = fit(
+        model,
+        x,
+        y if is_conditional(model) else None,
+        epochs=total,
+        initial_epoch=done["epoch"],
+        batch_size=batch_size,
+        reference_images=x_test if name != "ddim" else None,
+        n_samples=monitor_samples or recipe.get("monitor_samples", 1000),
+        gif_path=where["gif"],
+        gif_every=recipe["gif_every"],
+        seed=seed,
+        verbose=verbose,
+        previous_frames=earlier,
+        recipe=recipe,
+        callbacks=[Checkpoint(where["checkpoint"], seed=done["seed"], minutes_before=done["minutes"])],
+    )
     minutes = done["minutes"] + (time.time() - start) / 60
     measured = evaluate_generator(model, **{**EVALUATION, **(evaluation or {})})
     quality = quality_record(measured, total, minutes, float(np.median(history["epoch_seconds"])), device_note())
@@ -379,8 +444,15 @@ def train(name, epochs=None, seed=0, out=None, resume=False, n_images=None, eval
 def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
-    pretrained.save_pretrained(model, name, quality, command, directory=where["weights"],
-                               recipe=dict(recipe, epochs=total), evaluation={**EVALUATION, **(evaluation or {})})
+    pretrained.save_pretrained(
+        model,
+        name,
+        quality,
+        command,
+        directory=where["weights"],
+        recipe=dict(recipe, epochs=total),
+        evaluation={**EVALUATION, **(evaluation or {})},
+    )
     stem, run_name = HISTORIES[name]
     epochs = list(range(done["epoch"] + 1, total + 1))
     recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}
@@ -397,8 +469,16 @@ def _train_classifier(name, x, y, validation, recipe, seed, where, resume, verbo
         raise ValueError(f"--resume is for the generators (gan, cgan, ddim). Received: name={name!r}, resume=True")
     model = build(name, seed)
     start = time.time()
-    history = classifier.train_classifier(model, x, y, validation_data=validation, seed=seed, callbacks=[EpochTimer()],
-                                          verbose=2 if verbose == 2 else 0, **recipe)
+    history = classifier.train_classifier(
+        model,
+        x,
+        y,
+        validation_data=validation,
+        seed=seed,
+        callbacks=[EpochTimer()],
+        verbose=2 if verbose == 2 else 0,
+        **recipe,
+    )
     minutes = (time.time() - start) / 60
     accuracy = classifier.evaluate_classifier(model, *validation)["accuracy"]
     quality = dict(test_accuracy=round(accuracy, 4), train_minutes=round(minutes, 1))
@@ -408,10 +488,16 @@ def _train_classifier(name, x, y, validation, recipe, seed, where, resume, verbo
         floors = {str(n): round(metrics.frechet_floor(n, judge=model), 3) for n in (1000, 2000, 10000)}
         quality["frechet_floor"] = floors
     command = f"digitkit train classifier --model {name} --seed {seed}" + (
-        f" --epochs {recipe['epochs']}" if recipe["epochs"] != classifier.RECIPES[name]["epochs"] else "")
+        f" --epochs {recipe['epochs']}" if recipe["epochs"] != classifier.RECIPES[name]["epochs"] else ""
+    )
     pretrained.save_pretrained(model, name, quality, command, directory=where["weights"])
-    runs.save_run(name, dict(recipe), {k: [float(v) for v in vs] for k, vs in history.history.items()},
-                  path=where["history"], quality=quality)
+    runs.save_run(
+        name,
+        dict(recipe),
+        {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        path=where["history"],
+        quality=quality,
+    )
     if verbose:
         print(f"{name}: test accuracy {accuracy:.4f} after {minutes:.1f} min")
     return model, quality

@@ -32,7 +32,7 @@ def tile(images, ncols=10, pad=1):
     out = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad), dtype="float32")
     for i, image in enumerate(x):
         r, c = divmod(i, ncols)
-        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = image
+        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = image
     return out
 
 
@@ -174,8 +174,7 @@ def plot_confusion(confusion, title="Confusion matrix"):
     np.fill_diagonal(shown, 0)  # colour the mistakes; the diagonal would swamp them
     ax.imshow(shown, cmap="Reds")
     for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                color="black" if i != j else "tab:green")
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="black" if i != j else "tab:green")
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted")
@@ -262,6 +261,7 @@ def output_area():
 
 # ---------- diffusion (taught in notebooks/04_diffusion.ipynb) ----------
 
+
 def plot_schedule(alpha_bar):
     """The cosine schedule: signal and noise shares of x_t against the step t."""
     ab = np.asarray(alpha_bar)
@@ -314,12 +314,20 @@ def plot_denoise(model, image, digit, t, seed=0, guidance=0.0):
     x_t = np.asarray(model.noise_images(x, np.array([t]), noise))
     predicted_noise, x0 = model.denoise(x_t, t, digit, guidance=guidance)
     show_noise = lambda a: np.clip((a.reshape(x.shape[1:3]) + 2.5) / 5, 0, 1)  # noqa: E731
-    images = [x[0, ..., 0], np.clip((x_t[0, ..., 0] + 1) / 2, 0, 1), show_noise(noise), show_noise(predicted_noise),
-              x0[0]]
+    images = [
+        x[0, ..., 0],
+        np.clip((x_t[0, ..., 0] + 1) / 2, 0, 1),
+        show_noise(noise),
+        show_noise(predicted_noise),
+        x0[0],
+    ]
     error = float(np.sqrt(np.mean((predicted_noise - noise[..., 0]) ** 2)))
-    return image_grid(np.stack(images), ncols=5, size=1.5,
-                      titles=["clean x_0", f"x_t (t={t})", "true noise", f"predicted noise\nRMS error {error:.2f}",
-                              "predicted x_0"])
+    return image_grid(
+        np.stack(images),
+        ncols=5,
+        size=1.5,
+        titles=["clean x_0", f"x_t (t={t})", "true noise", f"predicted noise\nRMS error {error:.2f}", "predicted x_0"],
+    )
 
 
 def plot_trajectory(trajectory, index=0, max_columns=11):
@@ -350,9 +358,11 @@ def plot_quality(rows, reference=None, reference_name="conditional GAN"):
     steps = [r["steps"] for r in rows]
     fig = Figure(figsize=(11, 3))
     axes = fig.subplots(1, 3)
-    panels = [("accuracy", "judge accuracy", "class_accuracy"),
-              ("frechet", "Fréchet distance (lower is better)", "frechet"),
-              ("seconds_per_100", "seconds per 100 digits", None)]
+    panels = [
+        ("accuracy", "judge accuracy", "class_accuracy"),
+        ("frechet", "Fréchet distance (lower is better)", "frechet"),
+        ("seconds_per_100", "seconds per 100 digits", None),
+    ]
     for ax, (key, title, ref_key) in zip(axes, panels):
         ax.plot(steps, [r[key] for r in rows], "o-", label="DDIM")
         if reference and ref_key and reference.get(ref_key) is not None:

@@ -57,6 +57,7 @@ _PNG_HEAD = "data:image/png;base64,"
 
 # --- images <-> data URLs ---------------------------------------------------
 
+
 def to_gray_uint8(image):
     """Any image array as uint8 grayscale (H, W).
 
@@ -76,8 +77,7 @@ def to_gray_uint8(image):
         x = x[..., 0]
     if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (3, 4)) or min(x.shape[:2]) < 1:
         raise ValueError(
-            "Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). "
-            f"Received: shape={np.shape(image)}."
+            f"Expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Received: shape={np.shape(image)}."
         )
     if x.dtype != np.uint8:
         x = x.astype("float32")
@@ -127,10 +127,7 @@ def decode_data_url(url):
 
     head, _, payload = str(url).partition(",")
     if not head.startswith(_DATA_URL_HEAD) or not head.endswith(";base64") or not payload:
-        raise ValueError(
-            "Expected a data URL like 'data:image/png;base64,...'. "
-            f"Received: {str(url)[:40]!r}."
-        )
+        raise ValueError(f"Expected a data URL like 'data:image/png;base64,...'. Received: {str(url)[:40]!r}.")
     try:
         raw = base64.b64decode(payload, validate=True)
         return _image_bytes_to_gray(raw)
@@ -169,6 +166,7 @@ def png_bytes(gray):
 
 
 # --- image sources: the canvas and the Kaggle fallback ----------------------
+
 
 class _ImageSource:
     """What the canvas and the fallback picker share.
@@ -293,16 +291,18 @@ class FallbackPicker(_ImageSource, ipywidgets.VBox):
         self.labels = labels
         self.display_size = display_size
         self.slider = ipywidgets.IntSlider(
-            value=0 if index is None else index, min=0, max=len(images) - 1,
-            description="Test image", continuous_update=False,
+            value=0 if index is None else index,
+            min=0,
+            max=len(images) - 1,
+            description="Test image",
+            continuous_update=False,
         )
         self.upload = ipywidgets.FileUpload(accept="image/*", multiple=False, description="Photo")
         self.clear_button = ipywidgets.Button(description="Clear", icon="eraser")
         self.caption = ipywidgets.HTML()
         self.preview = ipywidgets.Image(format="png", width=display_size, height=display_size)
         super().__init__(
-            [self.preview, self.caption, self.slider,
-             ipywidgets.HBox([self.upload, self.clear_button])],
+            [self.preview, self.caption, self.slider, ipywidgets.HBox([self.upload, self.clear_button])],
             **kwargs,
         )
         self.slider.observe(lambda change: self.pick(change["new"]), names="value")

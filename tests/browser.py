@@ -25,8 +25,10 @@ def chromium_path():
     """The Chromium binary Playwright drives: ``$DIGITKIT_CHROMIUM``, else ``chromium`` on PATH."""
     path = os.environ.get("DIGITKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        raise RuntimeError("Chromium not found: install Debian's package (apt-get install chromium) "
-                           "or set DIGITKIT_CHROMIUM to its path.")
+        raise RuntimeError(
+            "Chromium not found: install Debian's package (apt-get install chromium) "
+            "or set DIGITKIT_CHROMIUM to its path."
+        )
     return path
 
 
@@ -89,8 +91,9 @@ def serve(command, url_path="/", timeout=180.0, log=None, env=None, cpus=None):
     if cpus is not None and shutil.which("taskset"):
         argv = ["taskset", "-c", ",".join(map(str, cpus)), *argv]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen(argv, cwd=REPO, env=env or repo_env(), stdout=out, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        argv, cwd=REPO, env=env or repo_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + url_path, process, timeout=timeout)
@@ -122,9 +125,21 @@ def digitkit_app_command(port):
 
 def jupyter_lab_command(port):
     """JupyterLab on 127.0.0.1:``port`` without token, password or browser, rooted at the checkout."""
-    return [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
-            "--ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={REPO}",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    return [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--ServerApp.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={REPO}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
 
 
 # --- strokes ------------------------------------------------------------------
@@ -141,8 +156,9 @@ def stroke_points(box, path, steps=12):
     for (x0, y0), (x1, y1) in zip(path[:-1], path[1:]):
         for i in range(steps + (1 if (x1, y1) == path[-1] else 0)):
             t = i / steps
-            points.append((box["x"] + box["width"] * (x0 + t * (x1 - x0)),
-                           box["y"] + box["height"] * (y0 + t * (y1 - y0))))
+            points.append(
+                (box["x"] + box["width"] * (x0 + t * (x1 - x0)), box["y"] + box["height"] * (y0 + t * (y1 - y0)))
+            )
     return points
 
 
@@ -165,6 +181,7 @@ def touch_stroke(page, element, path):
     points = stroke_points(element.bounding_box(), path)
     cdp = page.context.new_cdp_session(page)
     try:
+
         def touch(kind, point):
             touch_points = [] if point is None else [{"x": point[0], "y": point[1], "id": 1}]
             cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})

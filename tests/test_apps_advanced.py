@@ -40,9 +40,12 @@ def test_ddim_settings_reach_the_sampler(app, models):
 
 
 def test_bad_input_is_a_value_error_that_names_it(app):
-    for kwargs, text in [(dict(digits="12a"), "Received: digits='12a'"), (dict(digits=""), "Received: digits=''"),
-                         (dict(model="VAE"), "Received: model='VAE'"),
-                         (dict(model="DDIM", steps=0), "Received: steps=0")]:
+    for kwargs, text in [
+        (dict(digits="12a"), "Received: digits='12a'"),
+        (dict(digits=""), "Received: digits=''"),
+        (dict(model="VAE"), "Received: model='VAE'"),
+        (dict(model="DDIM", steps=0), "Received: steps=0"),
+    ]:
         with pytest.raises(ValueError, match=text):
             app.images(**kwargs)
     with pytest.raises(ValueError, match="Received: model='DDIM'"):

@@ -53,5 +53,5 @@ def test_view_draws_count_digits_as_one_png(app):
     button.click()
     pixels = _png_array(picture.value)
     expected = app.images(12, seed=0)
-    np.testing.assert_allclose(pixels[3:3 + 84:3, 3:3 + 84:3] / 255.0, expected[0], atol=1 / 255 + 1e-6)
+    np.testing.assert_allclose(pixels[3 : 3 + 84 : 3, 3 : 3 + 84 : 3] / 255.0, expected[0], atol=1 / 255 + 1e-6)
     assert pixels.shape == ((2 * 29 + 1) * 3, (10 * 29 + 1) * 3)

@@ -146,9 +146,15 @@ def test_fallback_picker_drives_the_view_the_same_way(untrained, digits):
     paper = 255 - upscale(images[7], factor=30).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(paper).convert("RGB").save(buffer, format="JPEG")
-    picker.upload.value = ({"name": "seven.jpg", "type": "image/jpeg", "size": buffer.tell(),
-                            "content": memoryview(buffer.getvalue()),
-                            "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    picker.upload.value = (
+        {
+            "name": "seven.jpg",
+            "type": "image/jpeg",
+            "size": buffer.tell(),
+            "content": memoryview(buffer.getvalue()),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc),
+        },
+    )
     assert _correlation(view.result.image, images[7]) > 0.8
     picker.clear()
     assert view.result is None and picker.blank_message in view.message.value

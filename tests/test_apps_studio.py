@@ -61,9 +61,19 @@ def test_studio_shows_its_errors_in_the_page(models):
 
 def _get(app, path, headers=()):
     """One GET through an ASGI app; returns (status, headers dict, body)."""
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": [(k.encode(), v.encode()) for k, v in headers], "http_version": "1.1", "scheme": "http",
-             "server": ("127.0.0.1", 8866), "client": ("127.0.0.1", 5000), "root_path": ""}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(k.encode(), v.encode()) for k, v in headers],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8866),
+        "client": ("127.0.0.1", 5000),
+        "root_path": "",
+    }
     start, parts = {}, []
 
     async def receive():
@@ -87,8 +97,13 @@ def test_static_files_are_compressed_once_and_cached():
 
     async def files(scope, receive, send):
         calls.append(scope["path"])
-        await send({"type": "http.response.start", "status": 200 if "main" in scope["path"] else 404,
-                    "headers": [(b"content-type", b"text/javascript"), (b"etag", b"x")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200 if "main" in scope["path"] else 404,
+                "headers": [(b"content-type", b"text/javascript"), (b"etag", b"x")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     app = PrecompressedStatic(files)

@@ -22,8 +22,7 @@ RUN_ALL_TIMEOUT_MS = 600_000  # the whole notebook in quick mode
 ANSWER = re.compile(r"it is an? (\d)")
 
 LAB_SETTINGS = {  # no news or update checks: nothing may leave 127.0.0.1
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"fetchNews": "false", "checkForUpdates": false}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false", "checkForUpdates": false}',
 }
 
 PICTURES = """root => Array.from(
@@ -56,12 +55,15 @@ def lab(tmp_path_factory):
     for name, text in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(text)
-    env = browser.repo_env(DIGITKIT_QUICK="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
-                           JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"))
+    env = browser.repo_env(
+        DIGITKIT_QUICK="1", JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces")
+    )
 
     def command(port):
-        return [arg if not arg.startswith("--ServerApp.root_dir=") else f"--ServerApp.root_dir={root}"
-                for arg in browser.jupyter_lab_command(port)]
+        return [
+            arg if not arg.startswith("--ServerApp.root_dir=") else f"--ServerApp.root_dir={root}"
+            for arg in browser.jupyter_lab_command(port)
+        ]
 
     with browser.serve(command, url_path="/api/status", env=env, log=root / "lab.log") as (url, _):
         yield url
@@ -111,8 +113,11 @@ def test_chart_laid_out_after_run_all_before_any_stroke(notebook, tmp_path):
     deadline = time.monotonic() + 20  # give the browser time to lay out what arrived
     while True:
         pictures = app.evaluate(PICTURES)
-        missing = [p for p in pictures
-                   if p["width"] < MIN_SIDE or p["height"] < MIN_SIDE or not p["visible"] or not p["loaded"]]
+        missing = [
+            p
+            for p in pictures
+            if p["width"] < MIN_SIDE or p["height"] < MIN_SIDE or not p["visible"] or not p["loaded"]
+        ]
         if not missing or time.monotonic() > deadline:
             break
         page.wait_for_timeout(500)

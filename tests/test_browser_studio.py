@@ -42,8 +42,10 @@ def page(studio, chromium):
 
 def open_tab(page, title):
     page.get_by_role("tab", name=title).click()
-    return page.locator(".dk-studio .lm-TabPanel-stackedPanel:not(.lm-mod-hidden), "
-                        ".dk-studio .widget-tab-contents > :not(.lm-mod-hidden)").first
+    return page.locator(
+        ".dk-studio .lm-TabPanel-stackedPanel:not(.lm-mod-hidden), "
+        ".dk-studio .widget-tab-contents > :not(.lm-mod-hidden)"
+    ).first
 
 
 def answer(page):
@@ -97,12 +99,14 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
     box = page.locator(".dk-advanced-digits input")
     box.fill("0123")
     box.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('.dk-advanced-images .dk-image').length === 4",
-                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dk-advanced-images .dk-image').length === 4", timeout=ANSWER_TIMEOUT_MS
+    )
     box.fill("646775")
     page.locator(".dk-advanced-generate").click()
-    page.wait_for_function("() => document.querySelectorAll('.dk-advanced-images .dk-image').length === 6",
-                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dk-advanced-images .dk-image').length === 6", timeout=ANSWER_TIMEOUT_MS
+    )
     captions = page.locator(".dk-advanced-images .dk-caption").all_inner_texts()
     assert [c.strip() for c in captions] == list("646775")
     for i in range(6):
@@ -112,11 +116,14 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
     page.locator(".dk-advanced-a select").select_option(label="1")
     page.locator(".dk-advanced-b select").select_option(label="7")
     page.locator(".dk-advanced-mixed").click()
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const c = Array.from(document.querySelectorAll('.dk-advanced-mixed-images .dk-caption'),
                              c => c.innerText.trim());
         return c.length === 3 && c[0] === '1' && c[2] === '7';
-    }""", timeout=ANSWER_TIMEOUT_MS)
+    }""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     blend = page.locator(".dk-advanced-mixed-images .dk-caption").nth(1).inner_text()
     assert "1" in blend and "7" in blend  # "0.50·1 + 0.50·7"
     assert page.locator(".dk-advanced-mixed-images .dk-image").count() == 3
@@ -128,8 +135,9 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
     message.get_by_text("12a").wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert "Received" in message.inner_text()
     assert "Traceback" not in page.locator("body").inner_text()
-    page.wait_for_function("() => !document.querySelector('.dk-advanced-images .dk-image')",
-                           timeout=ANSWER_TIMEOUT_MS)  # a bad entry clears the old drawings
+    page.wait_for_function(
+        "() => !document.querySelector('.dk-advanced-images .dk-image')", timeout=ANSWER_TIMEOUT_MS
+    )  # a bad entry clears the old drawings
     assert browser.outside_requests(page.requests) == []
     assert page.errors == []
 
@@ -137,16 +145,20 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
 def test_generate_and_visualize_show_their_pictures(page, tmp_path):
     open_tab(page, "Generate")
     generated = page.locator(".dk-generate-images")
-    page.wait_for_function("() => { const img = document.querySelector('img.dk-generate-images') || "
-                           "document.querySelector('.dk-generate-images img'); "
-                           "return img && img.complete && img.naturalWidth > 100; }", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.dk-generate-images') || "
+        "document.querySelector('.dk-generate-images img'); "
+        "return img && img.complete && img.naturalWidth > 100; }",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     assert generated.first.bounding_box()["width"] > 100
     shoot(page, tmp_path, "generate")
 
     open_tab(page, "Visualize")
     for row, least in (("dk-visualize-layers", 3), ("dk-visualize-trajectory", 3), ("dk-visualize-x0", 3)):
-        page.wait_for_function(f"() => document.querySelectorAll('.{row} .dk-image').length >= {least}",
-                               timeout=ANSWER_TIMEOUT_MS * 2)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.{row} .dk-image').length >= {least}", timeout=ANSWER_TIMEOUT_MS * 2
+        )
     captions = page.locator(".dk-visualize-trajectory .dk-caption").all_inner_texts()
     assert captions[-1].strip() == "result" and captions[0].strip().startswith("t=")
     shoot(page, tmp_path, "visualize")

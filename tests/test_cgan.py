@@ -64,8 +64,9 @@ def test_visualize_one_panel_per_generator_stage(model):
     assert len(figure.axes) == len(maps)
     assert [ax.get_title().split(":")[0] for ax in figure.axes] == ["7x7", "14x14", "the image, 28x28"]
     # the last panel is the generated digit itself
-    np.testing.assert_allclose(figure.axes[-1].get_images()[0].get_array()[1:29, 1:29],
-                               model.generate("4", seed=0)[0], atol=1e-5)
+    np.testing.assert_allclose(
+        figure.axes[-1].get_images()[0].get_array()[1:29, 1:29], model.generate("4", seed=0)[0], atol=1e-5
+    )
 
 
 def test_one_fit_step_changes_both_networks(model):

@@ -55,8 +55,7 @@ def test_training_learns_on_a_small_subset(mnist):
     (x, y), (xt, yt) = mnist
     x, xt = x[:2000, ..., None] / 255.0, xt[:500, ..., None] / 255.0
     model = classifier.build_dense_classifier()
-    history = classifier.train_classifier(model, x, y[:2000], epochs=3, augment=dict(rotation=0.02),
-                                          verbose=0, seed=0)
+    history = classifier.train_classifier(model, x, y[:2000], epochs=3, augment=dict(rotation=0.02), verbose=0, seed=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert classifier.evaluate_classifier(model, xt, yt[:500])["accuracy"] > 0.5  # chance is 0.1
 

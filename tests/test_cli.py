@@ -28,11 +28,14 @@ def test_predict_refuses_a_blank_image(tmp_path):
         cli.main(["predict", str(path)])
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("notes.png", "not a picture", "notes.png is not an image"),
-    ("empty.png", "", "empty.png is not an image: the file is empty"),
-    ("missing.png", None, "No such file: .*missing.png"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("notes.png", "not a picture", "notes.png is not an image"),
+        ("empty.png", "", "empty.png is not an image: the file is empty"),
+        ("missing.png", None, "No such file: .*missing.png"),
+    ],
+)
 def test_predict_names_a_file_that_is_not_an_image(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
@@ -53,16 +56,20 @@ def test_evaluate_prints_accuracy_and_writes_the_confusion_matrix(tmp_path, caps
 def test_train_writes_weights_and_manifest_elsewhere(tmp_path, test_digits):
     from digitkit import pretrained
 
-    cli.main(["train", "classifier", "--model", "dense_plain", "--epochs", "1", "--n-images", "2000",
-              "--out", str(tmp_path)])
+    cli.main(
+        ["train", "classifier", "--model", "dense_plain", "--epochs", "1", "--n-images", "2000", "--out", str(tmp_path)]
+    )
     entry = pretrained.read_manifest(tmp_path)["dense_plain"]
     assert entry["command"] == "digitkit train classifier --model dense_plain --seed 0 --epochs 1"
     assert 0.5 < entry["quality"]["test_accuracy"] <= 1
     loaded = pretrained.load_pretrained("dense_plain", directory=tmp_path)
     x, y = test_digits
     assert (loaded.predict(x, verbose=0).argmax(axis=1) == y).mean() > 0.5
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier_runs.json", "dense_plain.weights.h5",
-                                                          "manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "classifier_runs.json",
+        "dense_plain.weights.h5",
+        "manifest.json",
+    ]
 
 
 def _run_in_fresh_python(code):
@@ -84,13 +91,16 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
 """
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["--help"], "exit 0"),
-    (["predict", "missing.png"], "exit digitkit predict: No such file: missing.png"),
-    (["generate", "cgan", "12a", "--out", "d"], "exit 2"),
-    (["generate", "gan", "646775", "--out", "d"], "exit 2"),
-    (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--help"], "exit 0"),
+        (["predict", "missing.png"], "exit digitkit predict: No such file: missing.png"),
+        (["generate", "cgan", "12a", "--out", "d"], "exit 2"),
+        (["generate", "gan", "646775", "--out", "d"], "exit 2"),
+        (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
+    ],
+)
 def test_help_and_bad_input_answer_without_importing_tensorflow(argv, expected):
     lines, stderr = _run_in_fresh_python(_MAIN.format(argv=argv))
     assert expected in lines
@@ -114,9 +124,17 @@ def test_generate_writes_the_same_files_for_the_same_command(tmp_path, capsys):
     for out in (first, second):
         cli.main(["generate", "cgan", "646775", "--seed", "3", "--out", str(out)])
     names = sorted(p.name for p in first.iterdir())
-    assert names == sorted(["cgan_seed3_646775_0-6.png", "cgan_seed3_646775_1-4.png", "cgan_seed3_646775_2-6.png",
-                            "cgan_seed3_646775_3-7.png", "cgan_seed3_646775_4-7.png", "cgan_seed3_646775_5-5.png",
-                            "cgan_seed3_646775_grid.png"])
+    assert names == sorted(
+        [
+            "cgan_seed3_646775_0-6.png",
+            "cgan_seed3_646775_1-4.png",
+            "cgan_seed3_646775_2-6.png",
+            "cgan_seed3_646775_3-7.png",
+            "cgan_seed3_646775_4-7.png",
+            "cgan_seed3_646775_5-5.png",
+            "cgan_seed3_646775_grid.png",
+        ]
+    )
     assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
     assert iio.imread(first / "cgan_seed3_646775_0-6.png").shape == (28, 28)
     assert iio.imread(first / "cgan_seed3_646775_grid.png").shape == (30, 6 * 29 + 1)

@@ -75,17 +75,44 @@ def test_classifier_table_and_the_images_both_get_wrong(real):
     titles = [ax.get_title() for ax in fig.axes if ax.images]
     assert titles == [f"{labels[i]}: d{(labels[i] + 1) % 10} j{(labels[i] + 2) % 10}" for i in (1, 2)]
     with pytest.raises(ValueError, match="No image is misread"):
-        comparison.all_wrong_figure(images, labels, {"dense": results["dense"], "judge": {
-            "predictions": labels, "confusion": np.eye(10), "accuracy": 1.0}})
+        comparison.all_wrong_figure(
+            images,
+            labels,
+            {"dense": results["dense"], "judge": {"predictions": labels, "confusion": np.eye(10), "accuracy": 1.0}},
+        )
 
 
-OLD = {"gan": {"quality": {"frechet": 324.0, "n_samples": 10000, "label_entropy": 2.22, "train_minutes": 21.6}},
-       "ddim": {"quality": {"class_accuracy": 0.99, "per_class": [1.0] * 5 + [0.9] + [1.0] * 4, "frechet": 6.0,
-                            "n_frechet": 10000, "steps": 20, "guidance": 0.25, "eta": 0.0, "train_minutes": 190}},
-       "judge": {"quality": {"test_accuracy": 0.99, "frechet_floor": {"10000": 2.0}}}}
-NEW = {"ddim": {"quality": {"class_accuracy": 0.99, "per_class": [0.9] * 10, "worst_digit": 3, "frechet": 6.0,
-                            "frechet_floor": 1.5, "frechet_over_floor": 4.0, "n_frechet": 10000, "train_minutes": 190,
-                            "settings": {"steps": 20}}}}
+OLD = {
+    "gan": {"quality": {"frechet": 324.0, "n_samples": 10000, "label_entropy": 2.22, "train_minutes": 21.6}},
+    "ddim": {
+        "quality": {
+            "class_accuracy": 0.99,
+            "per_class": [1.0] * 5 + [0.9] + [1.0] * 4,
+            "frechet": 6.0,
+            "n_frechet": 10000,
+            "steps": 20,
+            "guidance": 0.25,
+            "eta": 0.0,
+            "train_minutes": 190,
+        }
+    },
+    "judge": {"quality": {"test_accuracy": 0.99, "frechet_floor": {"10000": 2.0}}},
+}
+NEW = {
+    "ddim": {
+        "quality": {
+            "class_accuracy": 0.99,
+            "per_class": [0.9] * 10,
+            "worst_digit": 3,
+            "frechet": 6.0,
+            "frechet_floor": 1.5,
+            "frechet_over_floor": 4.0,
+            "n_frechet": 10000,
+            "train_minutes": 190,
+            "settings": {"steps": 20},
+        }
+    }
+}
 
 
 def test_generator_quality_reads_old_and_contract_manifest_keys():
@@ -93,8 +120,12 @@ def test_generator_quality_reads_old_and_contract_manifest_keys():
     assert (old["worst_digit"], old["frechet_floor"], old["frechet_over_floor"]) == (5, 2.0, 3.0)
     assert old["settings"] == {"steps": 20, "guidance": 0.25, "eta": 0.0}
     gan = comparison.generator_quality("gan", OLD)
-    assert (gan["class_accuracy"], gan["worst_digit"], gan["n_frechet"], gan["frechet_floor"]) == (None, None, 10000,
-                                                                                                    2.0)
+    assert (gan["class_accuracy"], gan["worst_digit"], gan["n_frechet"], gan["frechet_floor"]) == (
+        None,
+        None,
+        10000,
+        2.0,
+    )
     new = comparison.generator_quality("ddim", NEW)
     assert (new["worst_digit"], new["frechet_floor"], new["frechet_over_floor"]) == (3, 1.5, 4.0)
     assert set(old) == set(new)
@@ -149,8 +180,9 @@ def test_measure_generators_on_generators_that_draw_real_digits(real):
 
 
 def test_figures_of_the_same_digits_and_of_a_seed_sweep(real):
-    fig = comparison.same_digits_figure({"cgan": FakeConditional(real), "ddim": FakeConditional(real, False)},
-                                        digits="0123", seed=0)
+    fig = comparison.same_digits_figure(
+        {"cgan": FakeConditional(real), "ddim": FakeConditional(real, False)}, digits="0123", seed=0
+    )
     assert isinstance(fig, Figure)
     assert [ax.get_title() for ax in fig.axes if ax.images] == [f"{m} {d}" for m in ("cgan", "ddim") for d in "0123"]
     fig = comparison.seed_sweep_figure({"gan": FakeGAN(real), "cgan": FakeConditional(real)}, digit=7, seeds=range(3))

@@ -37,8 +37,13 @@ def test_load_mnist_wrong_contents(tmp_path):
     np.savez(path, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3, np.uint8))
     with pytest.raises(ValueError, match="missing keys"):
         data.load_mnist(path)
-    np.savez(path, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3, np.uint8),
-             x_test=np.zeros((3, 28, 28), np.uint8), y_test=np.zeros(3, np.uint8))
+    np.savez(
+        path,
+        x_train=np.zeros((3, 28, 28), np.uint8),
+        y_train=np.zeros(3, np.uint8),
+        x_test=np.zeros((3, 28, 28), np.uint8),
+        y_test=np.zeros(3, np.uint8),
+    )
     with pytest.raises(ValueError, match="shape"):
         data.load_mnist(path)
 
@@ -74,13 +79,16 @@ def test_kaggle_csv_round_trip(tmp_path, mnist):
     assert images.shape == (3, 28, 28) and labels is None
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda df: df.drop(columns=["pixel783"]), "784 pixel columns"),
-    (lambda df: df.assign(pixel5="ink"), "non-numeric"),
-    (lambda df: df.assign(pixel5=300), "0..255"),
-    (lambda df: df.assign(label=12), "labels must be integers 0..9"),
-    (lambda df: df.iloc[:0], "no rows"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda df: df.drop(columns=["pixel783"]), "784 pixel columns"),
+        (lambda df: df.assign(pixel5="ink"), "non-numeric"),
+        (lambda df: df.assign(pixel5=300), "0..255"),
+        (lambda df: df.assign(label=12), "labels must be integers 0..9"),
+        (lambda df: df.iloc[:0], "no rows"),
+    ],
+)
 def test_kaggle_csv_rejects_malformed_files(tmp_path, mnist, mutate, message):
     (x, y), _ = mnist
     data.to_kaggle_csv(tmp_path / "good.csv", x[:3], y[:3])
@@ -124,9 +132,14 @@ def test_prepare_drawing_moves_an_off_centre_digit_to_the_centre(mnist):
     assert np.corrcoef(out.ravel(), x[1].ravel())[0, 1] > 0.8
 
 
-@pytest.mark.parametrize("canvas", [
-    np.zeros((280, 280)), np.full((280, 280, 3), 255, np.uint8), np.zeros((280, 280, 4), np.uint8),
-])
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        np.zeros((280, 280)),
+        np.full((280, 280, 3), 255, np.uint8),
+        np.zeros((280, 280, 4), np.uint8),
+    ],
+)
 def test_prepare_drawing_reports_a_blank_canvas(canvas):
     with pytest.raises(data.BlankDrawingError, match="blank"):
         data.prepare_drawing(canvas)
@@ -159,6 +172,7 @@ def test_parse_digits_rejects_anything_else(bad):
 
 # --- photos and scans of any size (digitkit.photos draws them from MNIST test digits) ---
 
+
 @pytest.fixture(scope="module")
 def dense():
     import digitkit
@@ -177,8 +191,15 @@ def test_a_4032x3024_photo_of_a_3_written_with_a_14px_stroke(mnist, dense):
 
     _, (x, y) = mnist
     assert y[18] == 3
-    photo = photos.render_photo(photos.skeleton(x[18]), size=(4032, 3024), height=0.3,
-                                stroke=14 / (0.3 * 3024), lighting=0.3, grain=0.03, seed=1)
+    photo = photos.render_photo(
+        photos.skeleton(x[18]),
+        size=(4032, 3024),
+        height=0.3,
+        stroke=14 / (0.3 * 3024),
+        lighting=0.3,
+        grain=0.03,
+        seed=1,
+    )
     assert photo.shape == (3024, 4032, 3)
     assert _read(dense, photo) == 3
 
@@ -188,18 +209,22 @@ def test_a_1200x900_picture_of_a_1_drawn_with_a_120px_stroke(mnist, dense):
 
     _, (x, y) = mnist
     assert y[2] == 1
-    photo = photos.render_photo(photos.skeleton(x[2]), size=(1200, 900), height=0.7,
-                                stroke=120 / (0.7 * 900), grain=0.02, seed=2)
+    photo = photos.render_photo(
+        photos.skeleton(x[2]), size=(1200, 900), height=0.7, stroke=120 / (0.7 * 900), grain=0.02, seed=2
+    )
     assert _read(dense, photo) == 1
 
 
-@pytest.mark.parametrize("settings", [
-    dict(size=(3024, 4032), height=0.4, stroke=0.02),                     # fine pen, portrait
-    dict(size=(2000, 1500), height=0.6, stroke=0.22),                     # marker
-    dict(size=(1600, 1200), height=0.5, stroke=0.1, dark_ink=False),      # chalk on a board
-    dict(size=(1600, 1200), height=0.3, stroke=0.05, centre=(0.15, 0.8)),  # off-centre
-    dict(size=(4032, 3024), height=0.12, stroke=0.08, lighting=0.4),     # small digit, big frame
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(size=(3024, 4032), height=0.4, stroke=0.02),  # fine pen, portrait
+        dict(size=(2000, 1500), height=0.6, stroke=0.22),  # marker
+        dict(size=(1600, 1200), height=0.5, stroke=0.1, dark_ink=False),  # chalk on a board
+        dict(size=(1600, 1200), height=0.3, stroke=0.05, centre=(0.15, 0.8)),  # off-centre
+        dict(size=(4032, 3024), height=0.12, stroke=0.08, lighting=0.4),  # small digit, big frame
+    ],
+)
 def test_photos_of_many_kinds_are_read_correctly(mnist, dense, settings):
     from digitkit import photos
 

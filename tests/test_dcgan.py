@@ -62,27 +62,33 @@ def test_pretrained_builder_matches_the_architecture():
     model = dcgan.build_pretrained_dcgan()
     assert model.latent_dim == dcgan.ARCHITECTURE["latent_dim"]
     assert tuple(model.generator.get_layer("stage_7x7").output.shape[-1:]) == (
-        dcgan.ARCHITECTURE["generator_filters"][0],)
+        dcgan.ARCHITECTURE["generator_filters"][0],
+    )
     assert model.generate(2, seed=0).shape == (2, *IMAGE_SHAPE[:2])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(latent_dim=0), "latent_dim"),
-    (dict(latent_dim=2.5), "latent_dim"),
-    (dict(filters=(8,)), "filters"),
-    (dict(filters=(8, -1)), "filters"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(latent_dim=0), "latent_dim"),
+        (dict(latent_dim=2.5), "latent_dim"),
+        (dict(filters=(8,)), "filters"),
+        (dict(filters=(8, -1)), "filters"),
+    ],
+)
 def test_generator_bad_args_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"Received: {match}="):
         dcgan.build_conv_generator(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(dropout=1.0), "dropout"),
-    (dict(dropout=-0.1), "dropout"),
-    (dict(filters="ab"), "filters"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(dropout=1.0), "dropout"),
+        (dict(dropout=-0.1), "dropout"),
+        (dict(filters="ab"), "filters"),
+    ],
+)
 def test_discriminator_bad_args_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"Received: {match}="):
         dcgan.build_conv_discriminator(**kwargs)
-

@@ -56,8 +56,19 @@ def test_monitor_records_diagnostics_per_epoch_and_deferred_equals_live(judge):
     for defer in (False, True):
         keras.utils.set_random_seed(4)  # the test fixes the shuffling; the library sets no global seed
         model = GAN(latent_dim=8, seed=4)
-        runs.append(training.fit(model, x, epochs=2, batch_size=32, reference_images=x, judge=judge, n_samples=40,
-                                 seed=4, defer_diagnostics=defer))
+        runs.append(
+            training.fit(
+                model,
+                x,
+                epochs=2,
+                batch_size=32,
+                reference_images=x,
+                judge=judge,
+                n_samples=40,
+                seed=4,
+                defer_diagnostics=defer,
+            )
+        )
     for key in ("label_entropy", "digits_covered", "frechet", "d_loss"):
         assert len(runs[0][key]) == 2
         np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-4, atol=1e-6)
@@ -65,8 +76,14 @@ def test_monitor_records_diagnostics_per_epoch_and_deferred_equals_live(judge):
 
 
 def test_plot_diagnostics_draws_each_run_in_each_panel():
-    h = dict(d_acc_real=[0.6, 0.7], d_acc_fake=[0.5, 0.6], g_grad_norm=[1.0, 0.5],
-             label_entropy=[1.0, 2.0], digits_covered=[5, 10], frechet=[30.0, 10.0])
+    h = dict(
+        d_acc_real=[0.6, 0.7],
+        d_acc_fake=[0.5, 0.6],
+        g_grad_norm=[1.0, 0.5],
+        label_entropy=[1.0, 2.0],
+        digits_covered=[5, 10],
+        frechet=[30.0, 10.0],
+    )
     samples = np.random.default_rng(0).uniform(0, 1, (4, 28, 28))
     fig = diagnostics.plot_diagnostics({"a": h, "b": dict(h, frechet=[40.0, 20.0])}, samples=samples, title="t")
     assert [ax.get_title() for ax in fig.axes] == [p for p, _ in diagnostics.DIAGNOSTIC_PANELS] + ["samples"]

@@ -23,7 +23,7 @@ def _batch(n=32, seed=0):
     images = np.zeros((n, 28, 28, 1), "float32")
     labels = rng.integers(0, 10, n).astype("int32")
     for i, d in enumerate(labels):  # a bar whose position depends on the label: learnable fast
-        images[i, 4:24, 2 + 2 * d:5 + 2 * d, 0] = 1.0
+        images[i, 4:24, 2 + 2 * d : 5 + 2 * d, 0] = 1.0
     return images, labels
 
 
@@ -137,8 +137,13 @@ def test_weights_load_on_the_other_backend(trained, tmp_path):
         print(json.dumps(m.sample("49", steps=3, guidance=2.0, seed=2).tolist()))
     """)
     env = {**os.environ, "KERAS_BACKEND": other}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     got = np.array(json.loads(result.stdout.strip().splitlines()[-1]), dtype="float32")
     np.testing.assert_allclose(got, expected, atol=1e-3)
@@ -152,17 +157,20 @@ def test_config_round_trip():
     assert again.network.count_params() == model.network.count_params()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(digits="x"), "Received: digits='x'"),
-    (dict(digits="12a"), "Received: digits='12a'"),
-    (dict(digits=[3, 10]), "digits"),
-    (dict(digits=""), "digits"),
-    (dict(digits="1", steps=0), "Received: steps=0"),
-    (dict(digits="1", steps=51), "Received: steps=51"),
-    (dict(digits="1", steps=2.5), "steps"),
-    (dict(digits="1", guidance=-1.0), "Received: guidance=-1.0"),
-    (dict(digits="1", eta=2.0), "Received: eta=2.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(digits="x"), "Received: digits='x'"),
+        (dict(digits="12a"), "Received: digits='12a'"),
+        (dict(digits=[3, 10]), "digits"),
+        (dict(digits=""), "digits"),
+        (dict(digits="1", steps=0), "Received: steps=0"),
+        (dict(digits="1", steps=51), "Received: steps=51"),
+        (dict(digits="1", steps=2.5), "steps"),
+        (dict(digits="1", guidance=-1.0), "Received: guidance=-1.0"),
+        (dict(digits="1", eta=2.0), "Received: eta=2.0"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(trained, kwargs, message):
     model, _, _ = trained
     with pytest.raises(ValueError, match=message.replace("[", r"\[")):
@@ -215,7 +223,7 @@ def _numpy_ddim(model, digits, steps, guidance, eta, seed):
         x0 = np.clip(np.sqrt(ab) * x - np.sqrt(1 - ab) * v, -1.0, 1.0)
         eps = (x - np.sqrt(ab) * x0) / np.sqrt(1 - ab)
         sigma = eta * np.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
-        x = np.sqrt(ab_prev) * x0 + np.sqrt(max(1 - ab_prev - sigma ** 2, 0.0)) * eps
+        x = np.sqrt(ab_prev) * x0 + np.sqrt(max(1 - ab_prev - sigma**2, 0.0)) * eps
         if sigma > 0:
             x = x + sigma * rng.standard_normal(x.shape).astype("float32")
         x = x.astype("float32")
@@ -238,8 +246,7 @@ def test_denoise_is_the_closed_form_of_the_guided_v(trained):
     ab = model.alpha_bar[25]
     noise, x0 = model.denoise(x_t, 25, "123", guidance=1.5)
     np.testing.assert_allclose(noise, (np.sqrt(1 - ab) * x_t + np.sqrt(ab) * v)[..., 0], atol=1e-5)
-    np.testing.assert_allclose(x0, np.clip((np.sqrt(ab) * x_t - np.sqrt(1 - ab) * v + 1) / 2, 0, 1)[..., 0],
-                               atol=1e-5)
+    np.testing.assert_allclose(x0, np.clip((np.sqrt(ab) * x_t - np.sqrt(1 - ab) * v + 1) / 2, 0, 1)[..., 0], atol=1e-5)
 
 
 def test_call_predicts_v_with_the_trained_weights(trained):
@@ -248,8 +255,7 @@ def test_call_predicts_v_with_the_trained_weights(trained):
     got = keras.ops.convert_to_numpy(model([x_t, np.array([3, 40]), np.array([7, 10])]))
     np.testing.assert_allclose(got, model.predict_v(x_t, [3, 40], [7, 10], use_ema=False), atol=1e-5)
     images, labels = _batch(8)
-    loss = float(keras.ops.convert_to_numpy(model.compute_loss({"images": images, "labels": labels},
-                                                               training=False)))
+    loss = float(keras.ops.convert_to_numpy(model.compute_loss({"images": images, "labels": labels}, training=False)))
     assert 0.0 < loss < 2.0
 
 
@@ -265,8 +271,9 @@ def test_shipped_weights_give_the_recorded_pixels(shipped):
         pytest.skip("weights/ddim.weights.h5 changed since the reference was recorded: record it again")
     atol = 1e-5 if keras.backend.backend() == "tensorflow" else 1e-4  # XLA fuses the float ops differently
     np.testing.assert_allclose(shipped.sample("0123456789", steps=20, seed=0), reference["default"], atol=atol)
-    np.testing.assert_allclose(shipped.sample("0123456789", steps=20, guidance=0.7, eta=0.5, seed=3),
-                               reference["guided_noisy"], atol=atol)
+    np.testing.assert_allclose(
+        shipped.sample("0123456789", steps=20, guidance=0.7, eta=0.5, seed=3), reference["guided_noisy"], atol=atol
+    )
 
 
 def test_shipped_ddim_reaches_its_manifest_accuracy(shipped):

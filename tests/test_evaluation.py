@@ -45,7 +45,8 @@ def test_a_conditional_generator_is_graded_per_digit(mnist, judge):
     np.testing.assert_allclose(result["digit_shares"], shares)
     assert result["label_entropy"] == pytest.approx(metrics.label_entropy(read))
     assert result["n_frechet"] == 30 and result["frechet_over_floor"] == pytest.approx(
-        result["frechet"] / result["frechet_floor"])
+        result["frechet"] / result["frechet_floor"]
+    )
     assert result["settings"] == {} or set(result["settings"]) == {"steps", "guidance", "eta"}
 
 
@@ -58,9 +59,18 @@ def test_an_unconditional_generator_has_no_class_accuracy(mnist, judge):
 
 
 def test_quality_record_has_exactly_the_contract_keys():
-    measured = dict(class_accuracy=0.91234, per_class=[0.9] * 10, worst_digit=3, label_entropy=-0.0,
-                    digit_shares=[0.1] * 10, frechet=7.12345, frechet_floor=2.0, frechet_over_floor=3.56, n_frechet=100,
-                    settings={"steps": 20})
+    measured = dict(
+        class_accuracy=0.91234,
+        per_class=[0.9] * 10,
+        worst_digit=3,
+        label_entropy=-0.0,
+        digit_shares=[0.1] * 10,
+        frechet=7.12345,
+        frechet_floor=2.0,
+        frechet_over_floor=3.56,
+        n_frechet=100,
+        settings={"steps": 20},
+    )
     record = evaluation.quality_record(measured, 3, 1.234, 20.06, "tensorflow on cpu:0, 2 CPU cores")
     assert tuple(record) == pretrained.GENERATOR_QUALITY_KEYS
     assert record["class_accuracy"] == 0.9123 and record["frechet"] == 7.123 and record["train_minutes"] == 1.2

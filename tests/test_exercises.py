@@ -179,5 +179,5 @@ def test_every_notebook_ends_with_its_exercise_cells():
     assert len(found) >= 6
     for path in found:
         expected = exercises.cell_sources(path.name[:2])
-        cells = nbformat.read(path, as_version=4).cells[-len(expected):]
+        cells = nbformat.read(path, as_version=4).cells[-len(expected) :]
         assert [(c.cell_type, c.source) for c in cells] == expected, path.name

@@ -116,14 +116,17 @@ def test_networks_only_shares_the_networks_without_optimizers():
     assert twin.d_optimizer is None and twin.d_steps == 2 and twin.seed == 5
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    (dict(d_learning_rate=-1e-3), "d_learning_rate"),
-    (dict(g_learning_rate=0.0), "g_learning_rate"),
-    (dict(latent_dim=0), "latent_dim"),
-    (dict(d_steps=0), "d_steps"),
-    (dict(label_smoothing=0.7), "label_smoothing"),
-    (dict(generator_loss="hinge"), "generator_loss"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(d_learning_rate=-1e-3), "d_learning_rate"),
+        (dict(g_learning_rate=0.0), "g_learning_rate"),
+        (dict(latent_dim=0), "latent_dim"),
+        (dict(d_steps=0), "d_steps"),
+        (dict(label_smoothing=0.7), "label_smoothing"),
+        (dict(generator_loss="hinge"), "generator_loss"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(kwargs, word):
     with pytest.raises(ValueError, match=f"Received: {word}="):
         gan.GAN(**kwargs)
@@ -139,11 +142,17 @@ def test_bad_sizes_raise():
 
 
 def test_config_round_trip():
-    model = gan.GAN(latent_dim=7, d_learning_rate=1e-3, d_steps=3, label_smoothing=0.2,
-                    generator_loss="saturating")
+    model = gan.GAN(latent_dim=7, d_learning_rate=1e-3, d_steps=3, label_smoothing=0.2, generator_loss="saturating")
     clone = gan.GAN.from_config(model.get_config())
-    for key in ("latent_dim", "d_learning_rate", "g_learning_rate", "d_steps", "label_smoothing",
-                "generator_loss", "beta_1"):
+    for key in (
+        "latent_dim",
+        "d_learning_rate",
+        "g_learning_rate",
+        "d_steps",
+        "label_smoothing",
+        "generator_loss",
+        "beta_1",
+    ):
         assert getattr(clone, key) == getattr(model, key)
     assert clone.generator.count_params() == model.generator.count_params()
 

@@ -11,9 +11,9 @@ def test_otsu_splits_two_groups_between_them():
 
 def test_components_finds_blobs_8_connected_with_their_mass():
     mask = np.zeros((10, 10), bool)
-    mask[1:4, 1:4] = True   # 9 pixels
-    mask[4, 4] = True       # touches the first diagonally
-    mask[7:9, 6:9] = True   # 6 pixels, apart
+    mask[1:4, 1:4] = True  # 9 pixels
+    mask[4, 4] = True  # touches the first diagonally
+    mask[7:9, 6:9] = True  # 6 pixels, apart
     runs, label, mass = ink.components(mask, np.ones(mask.shape))
     assert sorted(mass.tolist()) == [6.0, 10.0]
     assert len(set(label.tolist())) == 2 and len(runs) == 6

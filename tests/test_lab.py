@@ -28,8 +28,16 @@ def test_every_recorded_lab_run_has_its_knobs_and_samples():
 
 def test_lab_run_is_a_short_run_with_diagnostics(tmp_path):
     judge = classifier.build_judge(seed=0)
-    model, history = lab.lab_run(dict(d_steps=2), n_images=64, epochs=2, batch_size=32, n_samples=30,
-                                 judge=judge, gif_path=tmp_path / "lab.gif", seed=3)
+    model, history = lab.lab_run(
+        dict(d_steps=2),
+        n_images=64,
+        epochs=2,
+        batch_size=32,
+        n_samples=30,
+        judge=judge,
+        gif_path=tmp_path / "lab.gif",
+        seed=3,
+    )
     assert model.d_steps == 2
     assert len(history["frechet"]) == 2 and len(history["d_loss"]) == 2
     assert np.isfinite(history["g_grad_norm"]).all()

@@ -10,9 +10,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_importing_digitkit_then_tensorflow_prints_no_log_lines():
-    code = ("import digitkit, os, sys\nimport tensorflow as tf\ntf.zeros(1)\n"
-            "tf.get_logger().warning('retracing, as TensorFlow would warn')\n"
-            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\nprint('python stderr still works', file=sys.stderr)")
+    code = (
+        "import digitkit, os, sys\nimport tensorflow as tf\ntf.zeros(1)\n"
+        "tf.get_logger().warning('retracing, as TensorFlow would warn')\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\nprint('python stderr still works', file=sys.stderr)"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)

@@ -21,8 +21,9 @@ def test_no_saved_output_holds_tensorflow_log_lines(path):
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                noisy += [f"cell {number}: {line}" for line in output.get("text", "").splitlines()
-                          if TF_LOG.search(line)]
+                noisy += [
+                    f"cell {number}: {line}" for line in output.get("text", "").splitlines() if TF_LOG.search(line)
+                ]
     assert not noisy, "\n".join(noisy[:5])
 
 

@@ -10,8 +10,9 @@ from digitkit import classifier, pretrained
 @pytest.fixture
 def saved(tmp_path):
     model = classifier.build_dense_classifier()
-    path = pretrained.save_pretrained(model, "dense", {"test_accuracy": 0.1}, "digitkit train classifier",
-                                      directory=tmp_path)
+    path = pretrained.save_pretrained(
+        model, "dense", {"test_accuracy": 0.1}, "digitkit train classifier", directory=tmp_path
+    )
     return model, path
 
 
@@ -57,8 +58,9 @@ def test_shipped_classifiers_reach_their_accuracy(mnist, name, floor):
 
 def test_resume_returns_the_model_and_its_training_so_far(tmp_path):
     model = classifier.build_dense_classifier()
-    pretrained.save_pretrained(model, "dense", {"epochs": 3, "train_minutes": 1.5}, "digitkit train x",
-                               directory=tmp_path)
+    pretrained.save_pretrained(
+        model, "dense", {"epochs": 3, "train_minutes": 1.5}, "digitkit train x", directory=tmp_path
+    )
     loaded, previous = pretrained.resume("dense", directory=tmp_path)
     assert previous == {"epochs": 3, "minutes": 1.5, "command": "digitkit train x && "}
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
@@ -66,8 +68,9 @@ def test_resume_returns_the_model_and_its_training_so_far(tmp_path):
 
 def test_quality_reads_the_manifest_and_names_missing_entries(tmp_path):
     model = classifier.build_dense_classifier()
-    pretrained.save_pretrained(model, "dense", {"test_accuracy": 0.5, "train_minutes": 0.1}, "x", directory=tmp_path,
-                               recipe={"epochs": 1})
+    pretrained.save_pretrained(
+        model, "dense", {"test_accuracy": 0.5, "train_minutes": 0.1}, "x", directory=tmp_path, recipe={"epochs": 1}
+    )
     assert pretrained.quality("dense", directory=tmp_path) == {"test_accuracy": 0.5, "train_minutes": 0.1}
     assert pretrained.read_manifest(tmp_path)["dense"]["recipe"] == {"epochs": 1}
     with pytest.raises(FileNotFoundError, match="digitkit train gan"):

@@ -95,11 +95,14 @@ def test_noisy_step_adds_sigma_times_the_noise():
     sigma = 0.5 * math.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
     x0 = np.clip(math.sqrt(ab) * x_t - math.sqrt(1 - ab) * v, -1, 1)
     eps = (x_t - math.sqrt(ab) * x0) / math.sqrt(1 - ab)
-    want = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev - sigma ** 2) * eps + sigma * noise
+    want = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev - sigma**2) * eps + sigma * noise
     np.testing.assert_allclose(_np(s.step(v, 300, 200, x_t, eta=0.5, noise=noise)[0]), want, atol=1e-5)
     # eta given per image (as the compiled sampler passes it) gives the same.
-    np.testing.assert_allclose(_np(s.step(v, np.array([300]), np.array([200]), x_t, eta=np.array([0.5], "float32"),
-                                          noise=noise)[0]), want, atol=1e-5)
+    np.testing.assert_allclose(
+        _np(s.step(v, np.array([300]), np.array([200]), x_t, eta=np.array([0.5], "float32"), noise=noise)[0]),
+        want,
+        atol=1e-5,
+    )
 
 
 def test_timesteps_for_n_steps():
@@ -111,18 +114,21 @@ def test_timesteps_for_n_steps():
     assert len(t) == 20 and t[0] == 499 and t[-1] == 0 and np.all(np.diff(t) < 0)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda s: s.timesteps(0), "Received: steps=0"),
-    (lambda s: s.timesteps(51), "Received: steps=51"),
-    (lambda s: s.timesteps(2.5), "Received: steps=2.5"),
-    (lambda s: s.timesteps(True), "Received: steps=True"),
-    (lambda s: s.step(np.zeros((1, 28, 28, 1)), 50, 10, np.zeros((1, 28, 28, 1))), "Received: t=50"),
-    (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, -2, np.zeros((1, 28, 28, 1))), "Received: t_prev=-2"),
-    (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 10, np.zeros((1, 28, 28, 1))), "t_prev must be smaller"),
-    (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 5, np.zeros((1, 28, 28, 1)), eta=1.5), "Received: eta=1.5"),
-    (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 5, np.zeros((1, 28, 28, 1)), eta=0.5), "eta > 0 needs noise"),
-    (lambda s: s.add_noise(np.zeros((1, 28, 28, 1)), np.zeros((1, 28, 28, 1)), -1), "Received: t=-1"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda s: s.timesteps(0), "Received: steps=0"),
+        (lambda s: s.timesteps(51), "Received: steps=51"),
+        (lambda s: s.timesteps(2.5), "Received: steps=2.5"),
+        (lambda s: s.timesteps(True), "Received: steps=True"),
+        (lambda s: s.step(np.zeros((1, 28, 28, 1)), 50, 10, np.zeros((1, 28, 28, 1))), "Received: t=50"),
+        (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, -2, np.zeros((1, 28, 28, 1))), "Received: t_prev=-2"),
+        (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 10, np.zeros((1, 28, 28, 1))), "t_prev must be smaller"),
+        (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 5, np.zeros((1, 28, 28, 1)), eta=1.5), "Received: eta=1.5"),
+        (lambda s: s.step(np.zeros((1, 28, 28, 1)), 10, 5, np.zeros((1, 28, 28, 1)), eta=0.5), "eta > 0 needs noise"),
+        (lambda s: s.add_noise(np.zeros((1, 28, 28, 1)), np.zeros((1, 28, 28, 1)), -1), "Received: t=-1"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call(DDIMScheduler(50))

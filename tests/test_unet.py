@@ -40,8 +40,19 @@ def test_unet_maps_a_batch_to_its_shape_and_depends_on_step_and_label():
 def test_unet_layer_names_match_the_shipped_weights():
     model = unet.build_unet(channels=(16, 32, 64), embed_dim=128)
     names = {layer.name for layer in model.layers}
-    for name in ("stem", "down0_0_conv1", "down2_0_emb", "middle_conv2", "up0_0_skip", "upsample1", "out_norm",
-                 "out", "step_mlp1", "label_embedding", "downsample1"):
+    for name in (
+        "stem",
+        "down0_0_conv1",
+        "down2_0_emb",
+        "middle_conv2",
+        "up0_0_skip",
+        "upsample1",
+        "out_norm",
+        "out",
+        "step_mlp1",
+        "label_embedding",
+        "downsample1",
+    ):
         assert name in names
     assert model.count_params() == 414561
 

@@ -132,8 +132,11 @@ def test_denoise_figure_shows_the_five_panels(tiny_ddim):
 
 def test_trajectory_figure_keeps_first_and_last_steps():
     steps = 20
-    trajectory = dict(x_t=np.linspace(0, 1, steps + 1)[:, None, None, None] * np.ones((steps + 1, 2, 28, 28)),
-                      x0=np.zeros((steps + 1, 2, 28, 28)), t=np.append(np.arange(steps)[::-1] * 25, -1))
+    trajectory = dict(
+        x_t=np.linspace(0, 1, steps + 1)[:, None, None, None] * np.ones((steps + 1, 2, 28, 28)),
+        x0=np.zeros((steps + 1, 2, 28, 28)),
+        t=np.append(np.arange(steps)[::-1] * 25, -1),
+    )
     fig = viz.plot_trajectory(trajectory, index=1, max_columns=6)
     titles = [ax.get_title() for ax in fig.axes]
     assert len(fig.axes) == 12 and titles[0] == "t=475" and titles[5] == "result" and titles[6] == "predicted x_0"
@@ -141,8 +144,10 @@ def test_trajectory_figure_keeps_first_and_last_steps():
 
 
 def test_quality_figure_draws_rows_and_the_reference():
-    rows = [dict(steps=5, accuracy=0.9, frechet=3.0, seconds_per_100=1.0),
-            dict(steps=10, accuracy=0.95, frechet=2.0, seconds_per_100=2.0)]
+    rows = [
+        dict(steps=5, accuracy=0.9, frechet=3.0, seconds_per_100=1.0),
+        dict(steps=10, accuracy=0.95, frechet=2.0, seconds_per_100=2.0),
+    ]
     fig = viz.plot_quality(rows, reference=dict(class_accuracy=0.97, frechet=2.5))
     accuracy, frechet, seconds = fig.axes
     assert list(accuracy.lines[0].get_ydata()) == [0.9, 0.95] and list(seconds.lines[0].get_ydata()) == [1.0, 2.0]

@@ -29,8 +29,22 @@ def installed(tmp_path_factory):
     """(python of a venv with the wheel installed, a working folder outside the repo, env, wheel path)."""
     tmp = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DIGITKIT_HOME")}
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"),
-          str(ROOT)], cwd=tmp, env=env)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp / "dist"),
+            str(ROOT),
+        ],
+        cwd=tmp,
+        env=env,
+    )
     wheel = next((tmp / "dist").glob("digitkit-*.whl"))
     _run([sys.executable, "-m", "venv", "--system-site-packages", str(tmp / "venv")], cwd=tmp, env=env)
     python = tmp / "venv" / "bin" / "python"
@@ -43,16 +57,25 @@ def installed(tmp_path_factory):
 def test_the_wheel_carries_the_data_the_weights_and_the_notebooks(installed):
     *_, wheel = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("data/mnist.npz", "weights/manifest.json", "weights/dense.weights.h5", "weights/cgan.weights.h5",
-                 "weights/ddim.weights.h5", "assets/training/gan_runs.json", "notebooks/00_data.ipynb"):
+    for name in (
+        "data/mnist.npz",
+        "weights/manifest.json",
+        "weights/dense.weights.h5",
+        "weights/cgan.weights.h5",
+        "weights/ddim.weights.h5",
+        "assets/training/gan_runs.json",
+        "notebooks/00_data.ipynb",
+    ):
         assert f"digitkit/_course/{name}" in names
     assert "digitkit/static/canvas.js" in names
 
 
 def test_the_installed_package_loads_the_course_outside_the_repo(installed):
     python, work, env, _ = installed
-    code = ("import digitkit, digitkit._paths as p; (x, y), _ = digitkit.load_mnist(); "
-            "print(digitkit.__file__); print(p.project_dir()); print(p.output_dir()); print(x.shape)")
+    code = (
+        "import digitkit, digitkit._paths as p; (x, y), _ = digitkit.load_mnist(); "
+        "print(digitkit.__file__); print(p.project_dir()); print(p.output_dir()); print(x.shape)"
+    )
     file, home, output, shape = _run([str(python), "-c", code], cwd=work, env=env).stdout.splitlines()
     assert not file.startswith(str(ROOT)) and str(python.parent.parent) in file  # the venv's copy, not the repo
     assert home.endswith("digitkit/_course") and pathlib.Path(output) == work  # writes go to the working folder

@@ -98,8 +98,13 @@ def test_decode_data_url_reads_what_the_browser_sends():
     gray = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
     np.testing.assert_array_equal(decode_data_url(encode_data_url(gray)), gray)
 
-    for bad in ["", "hello", "data:image/png;base64,", "data:image/png;base64,not*base64",
-                "data:image/png;base64," + base64.b64encode(b"not a png").decode()]:
+    for bad in [
+        "",
+        "hello",
+        "data:image/png;base64,",
+        "data:image/png;base64,not*base64",
+        "data:image/png;base64," + base64.b64encode(b"not a png").decode(),
+    ]:
         with pytest.raises(ValueError, match="Received"):
             decode_data_url(bad)
 
@@ -123,9 +128,15 @@ def test_fallback_picker_picks_uploads_and_clears(digits):
     paper = 255 - np.kron(images[7], np.ones((30, 30), dtype=np.uint8))
     buffer = io.BytesIO()
     Image.fromarray(paper).convert("RGB").save(buffer, format="JPEG")
-    picker.upload.value = ({"name": "seven.jpg", "type": "image/jpeg", "size": buffer.tell(),
-                            "content": memoryview(buffer.getvalue()),
-                            "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    picker.upload.value = (
+        {
+            "name": "seven.jpg",
+            "type": "image/jpeg",
+            "size": buffer.tell(),
+            "content": memoryview(buffer.getvalue()),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc),
+        },
+    )
     assert picker.caption.value == "seven.jpg"
     assert max(picker.to_array().shape) == 560  # big photos are shrunk
     small = np.asarray(Image.fromarray(255 - picker.to_array()).resize((28, 28), Image.BILINEAR))
@@ -139,8 +150,9 @@ def test_fallback_picker_picks_uploads_and_clears(digits):
     assert picker.is_blank() and heard[-1] == "" and picker.blank_message in picker.caption.value
 
 
-@pytest.mark.parametrize("env", [{}, {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"},
-                                 {"KAGGLE_URL_BASE": "https://www.kaggle.com"}])
+@pytest.mark.parametrize(
+    "env", [{}, {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}, {"KAGGLE_URL_BASE": "https://www.kaggle.com"}]
+)
 def test_in_kaggle_reads_the_environment(monkeypatch, env):
     monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
     monkeypatch.delenv("KAGGLE_URL_BASE", raising=False)

@@ -15,5 +15,15 @@ from digitkit.apps.identify import Identification, IdentifyApp, IdentifyView, ma
 from digitkit.apps.studio import Studio
 from digitkit.apps.visualize import VisualizeApp
 
-__all__ = ["AdvancedApp", "DiffusionApp", "GenerateApp", "Identification", "IdentifyApp", "IdentifyView", "Studio",
-           "TrainLab", "VisualizeApp", "make_identify_app"]
+__all__ = [
+    "AdvancedApp",
+    "DiffusionApp",
+    "GenerateApp",
+    "Identification",
+    "IdentifyApp",
+    "IdentifyView",
+    "Studio",
+    "TrainLab",
+    "VisualizeApp",
+    "make_identify_app",
+]

@@ -70,13 +70,15 @@ class AdvancedApp:
     def generate(self, digits=DEFAULT_DIGITS, seed=0):
         """What Generate shows, as a figure: each requested digit with its drawing below."""
         digits = parse_digits(digits)
-        return viz.image_grid(self.images(digits, seed=seed), titles=[str(d) for d in digits],
-                              ncols=min(len(digits), 10), size=1.0)
+        return viz.image_grid(
+            self.images(digits, seed=seed), titles=[str(d) for d in digits], ncols=min(len(digits), 10), size=1.0
+        )
 
     def mix(self, a=3, b=8, weight=0.5, seed=0):
         """What Generate Mixed shows, as a figure: pure ``a``, the blend, pure ``b``."""
-        return viz.image_grid(self.mixed_images(a, b, weight, seed), titles=mix_captions(a, b, weight),
-                              ncols=3, size=1.4)
+        return viz.image_grid(
+            self.mixed_images(a, b, weight, seed), titles=mix_captions(a, b, weight), ncols=3, size=1.4
+        )
 
     def visualize(self, digit=7, seed=0):
         """The generator's feature maps for one digit (a figure)."""
@@ -99,11 +101,13 @@ class AdvancedApp:
         from digitkit.apps.views import ImageRow, Message, fill_view
 
         text = w.Text(value=DEFAULT_DIGITS, description="digits", continuous_update=False)
-        model = w.ToggleButtons(options=list(MODELS if self.ddim is not None else MODELS[:1]), value="cGAN",
-                                description="model")
+        model = w.ToggleButtons(
+            options=list(MODELS if self.ddim is not None else MODELS[:1]), value="cGAN", description="model"
+        )
         steps = w.IntSlider(value=ddim_steps(), min=1, max=100, description="DDIM steps", continuous_update=False)
-        guidance = w.FloatSlider(value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance",
-                                 continuous_update=False)
+        guidance = w.FloatSlider(
+            value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance", continuous_update=False
+        )
         seed = w.IntText(value=0, description="seed")
         generate = w.Button(description="Generate", button_style="primary")
         images = ImageRow("dk-advanced-images")
@@ -114,14 +118,22 @@ class AdvancedApp:
         mixed_images = ImageRow("dk-advanced-mixed-images")
         message = Message()
         ddim_box = w.HBox([steps, guidance])
-        for widget, name in [(text, "digits"), (model, "model"), (steps, "steps"), (guidance, "guidance"),
-                             (seed, "seed"), (generate, "generate"), (a, "a"), (b, "b"), (weight, "blend"),
-                             (mixed, "mixed")]:
+        for widget, name in [
+            (text, "digits"),
+            (model, "model"),
+            (steps, "steps"),
+            (guidance, "guidance"),
+            (seed, "seed"),
+            (generate, "generate"),
+            (a, "a"),
+            (b, "b"),
+            (weight, "blend"),
+            (mixed, "mixed"),
+        ]:
             widget.add_class(f"dk-advanced-{name}")
 
         def show(_=None):
-            found = message.run(lambda: self.images(text.value, seed.value, model.value, steps.value,
-                                                    guidance.value))
+            found = message.run(lambda: self.images(text.value, seed.value, model.value, steps.value, guidance.value))
             if found is None:
                 images.clear()
             else:
@@ -138,11 +150,25 @@ class AdvancedApp:
         model.observe(show, names="value")
         mixed.on_click(show_mixed)
         weight.observe(show_mixed, names="value")
-        note = w.HTML("<small>Generate Mixed blends the cGAN's labels (the DDIM's condition is a class, "
-                      "it cannot be blended), with the seed above.</small>")
-        view = w.VBox([w.HBox([text, generate]), model, ddim_box, seed, message.widget, images.widget,
-                       w.HTML("<b>Generate Mixed</b>: one noise, the labels of two digits blended"),
-                       w.HBox([a, b]), w.HBox([weight, mixed]), note, mixed_images.widget])
+        note = w.HTML(
+            "<small>Generate Mixed blends the cGAN's labels (the DDIM's condition is a class, "
+            "it cannot be blended), with the seed above.</small>"
+        )
+        view = w.VBox(
+            [
+                w.HBox([text, generate]),
+                model,
+                ddim_box,
+                seed,
+                message.widget,
+                images.widget,
+                w.HTML("<b>Generate Mixed</b>: one noise, the labels of two digits blended"),
+                w.HBox([a, b]),
+                w.HBox([weight, mixed]),
+                note,
+                mixed_images.widget,
+            ]
+        )
         return fill_view(view, lambda: (show(), show_mixed()), fill)
 
 

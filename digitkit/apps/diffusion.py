@@ -34,8 +34,12 @@ class DiffusionApp:
         from digitkit.viz import image_grid
 
         images = self.model.sample(digits, steps=steps, guidance=guidance, eta=eta, seed=seed)
-        return image_grid(images, titles=list(str(d) for d in parse_digits(digits)), ncols=10,
-                          suptitle=f"{steps} steps, guidance {guidance:g}, eta {eta:g}")
+        return image_grid(
+            images,
+            titles=list(str(d) for d in parse_digits(digits)),
+            ncols=10,
+            suptitle=f"{steps} steps, guidance {guidance:g}, eta {eta:g}",
+        )
 
     def generate(self, digits="646775", seed=0, steps=20, guidance=diffusion.GUIDANCE):
         """What the "Advanced" text box's Generate shows: each typed digit, drawn."""
@@ -55,8 +59,9 @@ class DiffusionApp:
         """A slider over t showing the noised digit."""
         import ipywidgets as w
 
-        t = w.IntSlider(value=100, min=0, max=self.model.timesteps - 1, step=10, description="t",
-                        continuous_update=False)
+        t = w.IntSlider(
+            value=100, min=0, max=self.model.timesteps - 1, step=10, description="t", continuous_update=False
+        )
         out, show = self._output(lambda: self.forward(t.value))
         t.observe(show, names="value")
         show()
@@ -67,12 +72,14 @@ class DiffusionApp:
         import ipywidgets as w
 
         steps = w.IntSlider(value=20, min=1, max=100, description="steps", continuous_update=False)
-        guidance = w.FloatSlider(value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance",
-                                 continuous_update=False)
+        guidance = w.FloatSlider(
+            value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance", continuous_update=False
+        )
         eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="eta", continuous_update=False)
         seed = w.IntText(value=0, description="seed")
-        out, show = self._output(lambda: self.draw(steps=steps.value, guidance=guidance.value, eta=eta.value,
-                                                   seed=seed.value))
+        out, show = self._output(
+            lambda: self.draw(steps=steps.value, guidance=guidance.value, eta=eta.value, seed=seed.value)
+        )
         for control in (steps, guidance, eta, seed):
             control.observe(show, names="value")
         show()

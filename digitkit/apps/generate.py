@@ -68,8 +68,14 @@ class GenerateApp:
         t = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="walk")
         walk = w.Image(format="png")
         message = Message()
-        for widget, name in [(count, "count"), (seed, "seed"), (button, "button"), (picture, "images"),
-                             (t, "walk-slider"), (walk, "walk")]:
+        for widget, name in [
+            (count, "count"),
+            (seed, "seed"),
+            (button, "button"),
+            (picture, "images"),
+            (t, "walk-slider"),
+            (walk, "walk"),
+        ]:
             widget.add_class(f"dk-generate-{name}")
 
         def generate(_=None):
@@ -84,8 +90,16 @@ class GenerateApp:
 
         button.on_click(generate)
         t.observe(move, names="value")
-        view = w.VBox([w.HBox([count, seed, button]), message.widget, picture,
-                       w.HTML("<b>Latent walk</b>: the digits between two seeds' noise"), w.HBox([seed_b, t]), walk])
+        view = w.VBox(
+            [
+                w.HBox([count, seed, button]),
+                message.widget,
+                picture,
+                w.HTML("<b>Latent walk</b>: the digits between two seeds' noise"),
+                w.HBox([seed_b, t]),
+                walk,
+            ]
+        )
         return fill_view(view, lambda: (generate(), move()), fill)
 
 
@@ -132,9 +146,14 @@ class TrainLab:
             out.clear_output()
             with out:
                 print("training...")
-                figure = self.train(d_learning_rate=d_lr.value, g_learning_rate=g_lr.value,
-                                    d_steps=d_steps.value, label_smoothing=smooth.value,
-                                    generator_loss=loss.value, latent_dim=latent.value)
+                figure = self.train(
+                    d_learning_rate=d_lr.value,
+                    g_learning_rate=g_lr.value,
+                    d_steps=d_steps.value,
+                    label_smoothing=smooth.value,
+                    generator_loss=loss.value,
+                    latent_dim=latent.value,
+                )
                 out.clear_output(wait=True)
                 display(figure)
 

@@ -86,12 +86,15 @@ def probability_bars(probabilities=None, title="probabilities"):
             f"<div class='dk-bar' data-digit='{digit}' data-p='{value:.4f}' style='flex:1;margin:0 2px;"
             f"display:flex;flex-direction:column;justify-content:flex-end;align-items:center;height:100%'>"
             f"<div style='font-size:9px;color:#555'>{label}</div>"
-            f"<div style='width:100%;height:{100 * float(value):.1f}%;background:{color}'></div></div>")
+            f"<div style='width:100%;height:{100 * float(value):.1f}%;background:{color}'></div></div>"
+        )
     digits = "".join(f"<div style='flex:1;margin:0 2px;text-align:center'>{d}</div>" for d in range(10))
-    return (f"<div style='width:{CHART_WIDTH}px;font-family:sans-serif'>"
-            f"<div style='font-size:13px;margin-bottom:4px'>{html.escape(title)}</div>"
-            f"<div style='display:flex;height:{CHART_HEIGHT}px;border-bottom:1px solid #888'>{''.join(bars)}</div>"
-            f"<div style='display:flex;font-size:11px'>{digits}</div></div>")
+    return (
+        f"<div style='width:{CHART_WIDTH}px;font-family:sans-serif'>"
+        f"<div style='font-size:13px;margin-bottom:4px'>{html.escape(title)}</div>"
+        f"<div style='display:flex;height:{CHART_HEIGHT}px;border-bottom:1px solid #888'>{''.join(bars)}</div>"
+        f"<div style='display:flex;font-size:11px'>{digits}</div></div>"
+    )
 
 
 class IdentifyApp:
@@ -168,8 +171,9 @@ class IdentifyView(ipywidgets.HBox):
         self.message = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="2.5em"))
         self.message.add_class("dk-identify-answer")
         side = IMAGE_SIZE * VIEW_SCALE
-        self.digit_view = ipywidgets.Image(value=png_bytes(np.zeros((side, side), np.uint8)), format="png",
-                                           width=side, height=side)
+        self.digit_view = ipywidgets.Image(
+            value=png_bytes(np.zeros((side, side), np.uint8)), format="png", width=side, height=side
+        )
         self.digit_view.add_class("dk-identify-image")
         size = ipywidgets.Layout(width=f"{CHART_WIDTH + 10}px", height=f"{CHART_HEIGHT + 70}px")
         self.chart = ipywidgets.HTML(layout=size)
@@ -178,8 +182,14 @@ class IdentifyView(ipywidgets.HBox):
         self.judge_chart.add_class("dk-identify-judge-chart")
         charts = [self.chart] + ([self.judge_chart] if app.judge is not None else [])
         panel = ipywidgets.VBox(
-            [self.message, ipywidgets.HTML("<small>What the models see (28x28):</small>"), self.digit_view,
-             ipywidgets.HBox(charts)], layout=ipywidgets.Layout(margin="0 0 0 16px"))
+            [
+                self.message,
+                ipywidgets.HTML("<small>What the models see (28x28):</small>"),
+                self.digit_view,
+                ipywidgets.HBox(charts),
+            ],
+            layout=ipywidgets.Layout(margin="0 0 0 16px"),
+        )
         super().__init__([self.canvas, panel], **kwargs)
         self.canvas.observe(self._on_image, names="image_data")
         self.refresh()
@@ -235,8 +245,10 @@ class IdentifyView(ipywidgets.HBox):
     def _show_result(self, result):
         sentence = f"I think it is <b>{result.answer}</b> ({result.confidence:.0%} sure)"
         if result.judge_probabilities is not None:
-            sentence += (f"<br><small>The judge reads {article(result.judge_digit)} "
-                         f"({result.judge_probabilities.max():.0%}).</small>")
+            sentence += (
+                f"<br><small>The judge reads {article(result.judge_digit)} "
+                f"({result.judge_probabilities.max():.0%}).</small>"
+            )
         self.message.value = f"<h3 style='margin:4px 0'>{sentence}</h3>"
         big = np.kron(np.round(result.image * 255).astype(np.uint8), np.ones((VIEW_SCALE,) * 2, np.uint8))
         self.digit_view.value = png_bytes(big)

@@ -87,14 +87,22 @@ class PrecompressedStatic:
             response_headers["content-encoding"] = "gzip"
             response_headers["vary"] = "Accept-Encoding"
         response_headers["content-length"] = str(len(body))
-        await send({"type": "http.response.start", "status": entry["status"],
-                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": entry["status"],
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _fetch(self, scope):
         """Run the request through ``app`` once (without conditional headers) and keep the whole answer."""
-        plain = [(k, v) for k, v in scope.get("headers", [])
-                 if k.lower() not in (b"accept-encoding", b"if-none-match", b"if-modified-since", b"range")]
+        plain = [
+            (k, v)
+            for k, v in scope.get("headers", [])
+            if k.lower() not in (b"accept-encoding", b"if-none-match", b"if-modified-since", b"range")
+        ]
         inner = dict(scope, headers=plain)
         parts, start = [], {}
 
@@ -105,7 +113,6 @@ class PrecompressedStatic:
                 requested.append(True)
                 return {"type": "http.request", "body": b"", "more_body": False}
             await asyncio.Event().wait()  # no disconnect: the response task ends, and cancels this wait
-
 
         async def send(message):
             if message["type"] == "http.response.start":
@@ -120,10 +127,15 @@ class PrecompressedStatic:
         headers.pop("etag", None)
         headers.pop("last-modified", None)
         headers["cache-control"] = f"public, max-age={self.max_age}"
-        compressible = len(body) > 1000 and not headers.get("content-type", "").startswith(("image/png", "image/jpeg",
-                                                                                             "font/woff"))
-        return {"status": start.get("status", 500), "headers": headers, "body": body,
-                "gzip": gzip.compress(body, compresslevel=6, mtime=0) if compressible else None}
+        compressible = len(body) > 1000 and not headers.get("content-type", "").startswith(
+            ("image/png", "image/jpeg", "font/woff")
+        )
+        return {
+            "status": start.get("status", 500),
+            "headers": headers,
+            "body": body,
+            "gzip": gzip.compress(body, compresslevel=6, mtime=0) if compressible else None,
+        }
 
 
 def asgi_app():
@@ -167,8 +179,9 @@ def run(host="127.0.0.1", port=8866, open_browser=False, log_level="warning"):
     server = uvicorn.Server(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     url = f"http://{shown}:{port}"
-    print(f"Digit Studio: {url}" + (" (and this machine's address on the network)" if shown != host else ""),
-          flush=True)
+    print(
+        f"Digit Studio: {url}" + (" (and this machine's address on the network)" if shown != host else ""), flush=True
+    )
     if open_browser:
         import threading
         import webbrowser

@@ -69,8 +69,9 @@ class ImageRow:
             picture.add_class("dk-image")
             label = ipywidgets.HTML(f"<div style='text-align:center;font-size:12px'>{caption}</div>")
             label.add_class("dk-caption")
-            items.append(ipywidgets.VBox([picture, label], layout=ipywidgets.Layout(margin="2px 4px",
-                                                                                     align_items="center")))
+            items.append(
+                ipywidgets.VBox([picture, label], layout=ipywidgets.Layout(margin="2px 4px", align_items="center"))
+            )
         self.clear()
         self.widget.children = items
 

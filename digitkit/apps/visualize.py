@@ -53,8 +53,10 @@ class VisualizeApp:
         Returns:
             A list of `Panel`, one per ``stage_*`` layer, the last one the image itself.
         """
-        return [feature_map_panel(name, maps, max_channels)
-                for name, maps in self.cgan.feature_maps(digit, seed=seed).items()]
+        return [
+            feature_map_panel(name, maps, max_channels)
+            for name, maps in self.cgan.feature_maps(digit, seed=seed).items()
+        ]
 
     def trajectory(self, digit=7, seed=0, steps=None, guidance=None, columns=TRAJECTORY_COLUMNS):
         """The DDIM's denoising of ``digit``: the noisy x_t and its predicted clean x_0, step by step.
@@ -116,9 +118,17 @@ class VisualizeApp:
 
         button.on_click(show)
         digit.observe(show, names="value")
-        parts = [w.HBox([digit, seed, button]), message.widget,
-                 w.HTML("<b>The cGAN, layer by layer</b>: from 7x7 feature maps to the 28x28 digit"), layers.widget]
+        parts = [
+            w.HBox([digit, seed, button]),
+            message.widget,
+            w.HTML("<b>The cGAN, layer by layer</b>: from 7x7 feature maps to the 28x28 digit"),
+            layers.widget,
+        ]
         if self.ddim is not None:
-            parts += [w.HTML("<b>The DDIM, step by step</b>: the noisy image x_t ..."), noisy.widget,
-                      w.HTML("... and the clean digit it predicts from it"), predicted.widget]
+            parts += [
+                w.HTML("<b>The DDIM, step by step</b>: the noisy image x_t ..."),
+                noisy.widget,
+                w.HTML("... and the clean digit it predicts from it"),
+                predicted.widget,
+            ]
         return fill_view(w.VBox(parts), show, fill)

@@ -86,8 +86,9 @@ def load(notebook):
     """
     match = re.fullmatch(r"(?:nb)?0?(\d)(?:_\w*)?(?:\.ipynb)?", str(notebook).strip())
     if match is None or f"0{match.group(1)}" not in NOTEBOOKS:
-        raise ValueError(f"No exercises for that notebook. Expected one of {list(NOTEBOOKS)}. "
-                         f"Received: notebook={notebook!r}")
+        raise ValueError(
+            f"No exercises for that notebook. Expected one of {list(NOTEBOOKS)}. Received: notebook={notebook!r}"
+        )
     return importlib.import_module(f"digitkit.exercises.nb0{match.group(1)}")
 
 
@@ -121,14 +122,26 @@ def cell_sources(notebook):
         variable = match.group(1) if match else "answer"
         what = f"your function (def {variable}(...): ...)" if match else "your answer"
         question = textwrap.wrap(f"{name}: {exercise.question}", 110, subsequent_indent="#     ")
-        cells.append(("code", "\n".join(["# " + question[0], *question[1:],
-                                          f"{variable} = None  # replace None with {what}",
-                                          f"{module}.{name}.check({variable});",
-                                          f"# {module}.{name}.hint()", f"# {module}.{name}.solution()"])))
+        cells.append(
+            (
+                "code",
+                "\n".join(
+                    [
+                        "# " + question[0],
+                        *question[1:],
+                        f"{variable} = None  # replace None with {what}",
+                        f"{module}.{name}.check({variable});",
+                        f"# {module}.{name}.hint()",
+                        f"# {module}.{name}.solution()",
+                    ]
+                ),
+            )
+        )
     return cells
 
 
 # ----- helpers the notebooks' checks share ------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def mnist():
@@ -214,8 +227,10 @@ def expect_array(result, expected, what, atol=1e-5):
         raise AnswerError(f"{what} has shape {got.shape}, expected {expected.shape}")
     if not np.allclose(got, expected, atol=atol, rtol=0):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
-        raise AnswerError(f"{what} is off: at index {tuple(int(i) for i in worst)} it gives {got[worst]:.4g}, "
-                          f"expected {expected[worst]:.4g}")
+        raise AnswerError(
+            f"{what} is off: at index {tuple(int(i) for i in worst)} it gives {got[worst]:.4g}, "
+            f"expected {expected[worst]:.4g}"
+        )
 
 
 def cosine_alpha_bar(timesteps=500):

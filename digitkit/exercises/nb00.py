@@ -19,8 +19,10 @@ def _check_most_ink(answer):
     best = int(shares.argmax())
     if digit != best:
         raise AnswerError(f"{digit}s use {shares[digit]:.1%} of their pixels on average; one digit uses more.")
-    return (f"{best}s use {shares[best]:.1%} of their pixels, 1s the least ({shares[1]:.1%}): "
-            "a loop is a long stroke, a 1 a short one.")
+    return (
+        f"{best}s use {shares[best]:.1%} of their pixels, 1s the least ({shares[1]:.1%}): "
+        "a loop is a long stroke, a 1 a short one."
+    )
 
 
 def _check_fives(answer):
@@ -28,8 +30,9 @@ def _check_fives(answer):
     (_, y_train), _ = mnist()
     expected = int(np.bincount(y_train, minlength=10)[5])
     if count != expected:
-        raise AnswerError(f"the training set does not have {count} fives. "
-                          + ("Too many." if count > expected else "Too few."))
+        raise AnswerError(
+            f"the training set does not have {count} fives. " + ("Too many." if count > expected else "Too few.")
+        )
     return f"{expected} fives: the rarest digit, against {np.bincount(y_train).max()} of the most common (1)."
 
 

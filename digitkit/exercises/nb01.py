@@ -49,8 +49,10 @@ def _check_top_confusion(answer):
         except (TypeError, ValueError) as error:
             raise AnswerError(f"top_confusion should return a pair (true, predicted). Received: {result!r}") from error
         if got != expected:
-            raise AnswerError(f"on a matrix whose largest mistake is {expected} (row true, column predicted) "
-                              f"it returned {got}. Did you skip the diagonal?")
+            raise AnswerError(
+                f"on a matrix whose largest mistake is {expected} (row true, column predicted) "
+                f"it returned {got}. Did you skip the diagonal?"
+            )
     return "top_confusion finds the most frequent mistake; try it on result['confusion']."
 
 
@@ -99,6 +101,8 @@ q4 = Exercise(
     _check_confident_mistake,
     "`p = classifier.predict_probabilities(dense, x_test)`; among the indices where `p.argmax(1) != y_test`, "
     "take the one with the largest `p.max(1)`.",
-    lambda: "test image {} (a {} read as {} at {:.1%}): `wrong = np.flatnonzero(p.argmax(1) != y_test); "
-            "wrong[p[wrong].max(1).argmax()]`".format(*_most_confident_mistake()),
+    lambda: (
+        "test image {} (a {} read as {} at {:.1%}): `wrong = np.flatnonzero(p.argmax(1) != y_test); "
+        "wrong[p[wrong].max(1).argmax()]`".format(*_most_confident_mistake())
+    ),
 )

@@ -36,8 +36,10 @@ def _check_smallest_gradient(answer):
     smallest = _smallest_gradient_run()
     if name != smallest:
         raise AnswerError(f"{name!r} ends with a gradient norm of {gradients[name]:.3f}; one run ends lower.")
-    return (f"{smallest!r} ends at {gradients[smallest]:.3f}, against {gradients['healthy']:.2f} for 'healthy': "
-            "the saturating loss falls silent when D wins.")
+    return (
+        f"{smallest!r} ends at {gradients[smallest]:.3f}, against {gradients['healthy']:.2f} for 'healthy': "
+        "the saturating loss falls silent when D wins."
+    )
 
 
 def _saturating_slope(d_of_fake):
@@ -85,8 +87,7 @@ q2 = Exercise(
     lambda: f"{_smallest_gradient_run()!r}: `min(gradients, key=gradients.get)` over the final gradient norms.",
 )
 q3 = Exercise(
-    "With the saturating loss log(1 - D(G(z))), how large is its slope with respect to D's logit when "
-    "D(G(z)) = 0.01?",
+    "With the saturating loss log(1 - D(G(z))), how large is its slope with respect to D's logit when D(G(z)) = 0.01?",
     _check_slope,
     "D = sigmoid(logit), and d sigmoid / d logit = D (1 - D). Differentiate log(1 - D).",
     "0.01: d/dl log(1 - sigmoid(l)) = -sigmoid(l) = -D(G(z)).",

@@ -29,8 +29,7 @@ def _cases():
 
 def _check_noisy(answer):
     for x0, noise, ab in _cases():
-        expect_array(call(answer, x0, noise, ab), np.sqrt(ab) * x0 + np.sqrt(1 - ab) * noise,
-                     f"noisy(x0, noise, {ab})")
+        expect_array(call(answer, x0, noise, ab), np.sqrt(ab) * x0 + np.sqrt(1 - ab) * noise, f"noisy(x0, noise, {ab})")
     return "x_t = sqrt(alpha_bar) x0 + sqrt(1 - alpha_bar) noise: one jump to any step, no loop."
 
 
@@ -46,8 +45,10 @@ def _check_network_images(answer):
     if count != expected:
         hint = " Guidance needs two predictions per digit." if count == STEPS * DIGITS else ""
         raise AnswerError(f"not {count}.{hint}")
-    return (f"{STEPS} steps x {DIGITS} digits x 2 (with and without the label) = {expected} images through the "
-            "U-Net; with guidance 0 it would be half.")
+    return (
+        f"{STEPS} steps x {DIGITS} digits x 2 (with and without the label) = {expected} images through the "
+        "U-Net; with guidance 0 it would be half."
+    )
 
 
 q1 = Exercise(

@@ -50,8 +50,10 @@ def _check_floor(answer):
         raise AnswerError(f"answer {SMALL} or {LARGE}. Received: {answer!r}")
     if n != expected:
         raise AnswerError("no: estimating a mean and a covariance from fewer images leaves more noise.")
-    return (f"n = {expected}: two small samples of the same digits differ more, so FD is biased upwards at small n. "
-            "Compare only FDs at the same n, or divide by the floor at that n.")
+    return (
+        f"n = {expected}: two small samples of the same digits differ more, so FD is biased upwards at small n. "
+        "Compare only FDs at the same n, or divide by the floor at that n."
+    )
 
 
 def _unconditional():
