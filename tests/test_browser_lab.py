@@ -22,7 +22,9 @@ RUN_ALL_TIMEOUT_MS = 600_000  # the whole notebook in quick mode
 ANSWER = re.compile(r"it is an? (\d)")
 
 LAB_SETTINGS = {  # no news or update checks: nothing may leave 127.0.0.1
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false", "checkForUpdates": false}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": (
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    ),
 }
 
 PICTURES = """root => Array.from(
