@@ -1,0 +1,110 @@
+"""The Keras callbacks of the one training path: GIF frames, epoch timing, resumable checkpoints.
+
+`digitkit.training.fit` attaches them; a notebook can attach `SampleGrid` to any
+``fit`` of a course generator.
+"""
+
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from digitkit import viz
+from digitkit.checks import check_whole
+from digitkit.evaluation import generate, is_conditional
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Draws the same samples (same seed) every ``every`` epochs: the frames of a training GIF.
+
+    Uses the generator API (`generate`), so it draws any generator of the course.
+
+    Args:
+        what: digits for a conditional generator (default 0-9 twice), a count
+            for the basic GAN (default 40).
+        seed: the seed of every frame.
+        every: epochs between two frames.
+        gif_path: if given, the GIF of all frames so far is written there after
+            each frame (an interrupted run still leaves a GIF).
+        previous_frames: frames the GIF starts with (`digitkit.viz.read_gif` of
+            an earlier run's GIF), so that a resumed run continues it.
+        start_frame: also draw a frame before training.
+        fps, scale: of the GIF.
+
+    Attributes:
+        frames: list of (N, 28, 28) arrays; ``epochs``: the epoch of each.
+    """
+
+    def __init__(
+        self, what=None, seed=0, every=1, gif_path=None, previous_frames=(), start_frame=False, fps=2, scale=3
+    ):
+        super().__init__()
+        check_whole(every=every)
+        self.what, self.seed, self.every, self.gif_path = what, seed, every, gif_path
+        self.previous_frames, self.start_frame, self.fps, self.scale = list(previous_frames), start_frame, fps, scale
+        self.frames, self.epochs = [], []
+
+    def _draw(self, epoch):
+        what = self.what
+        if what is None:
+            what = "01234567890123456789" if is_conditional(self.model) else 40
+        self.frames.append(generate(self.model, what, seed=self.seed))
+        self.epochs.append(epoch)
+        if self.gif_path:
+            tiles = [(viz.tile(f, ncols=10) * 255).round().astype(np.uint8) for f in self.frames]
+            tiles = [t.repeat(self.scale, axis=0).repeat(self.scale, axis=1) for t in tiles]
+            viz.save_gif(self.previous_frames + tiles, self.gif_path, fps=self.fps)
+
+    def on_train_begin(self, logs=None):
+        if self.start_frame and not self.previous_frames:
+            self._draw(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._draw(epoch + 1)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds ``epoch_seconds`` to every epoch's logs (so the History has it)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.time() - self._start
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Writes a resumable checkpoint after every epoch: networks, optimizer state and the epoch.
+
+    The ``.weights.h5`` file is the compiled model's ``save_weights`` (which
+    holds its optimizers' variables); the epoch, the training minutes so far
+    and the seed are attributes of the file (`read_checkpoint`).
+    """
+
+    def __init__(self, path, seed=0, minutes_before=0.0):
+        super().__init__()
+        self.path, self.seed, self.minutes_before = pathlib.Path(path), seed, minutes_before
+
+    def on_train_begin(self, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import h5py
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.model.save_weights(self.path)
+        with h5py.File(self.path, "a") as f:
+            f.attrs["epoch"] = epoch + 1
+            f.attrs["minutes"] = self.minutes_before + (time.time() - self._start) / 60
+            f.attrs["seed"] = self.seed
+
+
+def read_checkpoint(path):
+    """``{"epoch", "minutes", "seed"}`` of a `Checkpoint` file."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return dict(epoch=int(f.attrs["epoch"]), minutes=float(f.attrs["minutes"]), seed=int(f.attrs["seed"]))
