@@ -247,11 +247,14 @@ def places(name, out=None):
 
     With ``out``, everything goes into that folder; otherwise the weights into
     ``weights/``, the GIF and history into ``assets/training/`` and the
-    resumable checkpoint into ``runs/``.
+    resumable checkpoint into ``runs/``. A course read from an installed
+    package is never written to: there everything goes to ``./runs/<name>/``.
     """
-    from digitkit import project_dir
+    from digitkit import _paths
 
     stem, _ = HISTORIES[name]
+    if out is None and _paths.project_dir() == _paths.packaged_dir():
+        out = _paths.output_dir() / "runs" / name
     if out is not None:
         out = pathlib.Path(out)
         return dict(
@@ -264,7 +267,7 @@ def places(name, out=None):
         weights=pretrained.weights_dir(),
         gif=runs.training_dir() / f"{name}.gif",
         history=runs.runs_path(stem),
-        checkpoint=project_dir() / "runs" / f"{name}.resume.weights.h5",
+        checkpoint=_paths.output_dir() / "runs" / f"{name}.resume.weights.h5",
     )
 
 

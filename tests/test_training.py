@@ -1,5 +1,6 @@
 """The one training path: every model retrained in quick mode into a temporary folder, then read back."""
 
+import pathlib
 import random
 
 import h5py
@@ -148,3 +149,14 @@ def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path):
     more = training.SampleGrid("01", gif_path=gif, previous_frames=viz.read_gif(gif))
     training.fit(model, images, labels, epochs=3, initial_epoch=2, batch_size=32, callbacks=[more])
     assert len(viz.read_gif(gif)) == 3
+
+
+def test_a_course_read_from_the_installed_package_is_never_written_to(tmp_path, monkeypatch):
+    from digitkit import _paths
+
+    packaged = tmp_path / "site-packages" / "digitkit" / "_course"
+    monkeypatch.setattr(_paths, "project_dir", lambda: packaged)
+    monkeypatch.setattr(_paths, "packaged_dir", lambda: packaged)
+    monkeypatch.chdir(tmp_path)
+    where = training.places("cgan")
+    assert all(pathlib.Path(p).resolve().is_relative_to((tmp_path / "runs" / "cgan").resolve()) for p in where.values())
