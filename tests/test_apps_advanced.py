@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 from digitkit import classifier
 from digitkit.apps import AdvancedApp
@@ -68,7 +67,9 @@ def test_mixed_at_weight_0_and_1_are_the_pure_digits(app, models):
 def test_figures_for_the_notebook(app):
     assert len(app.generate("646775").axes) == 6
     assert [a.get_title() for a in app.mix(3, 8, 0.25).axes] == ["3", "0.75·3 + 0.25·8", "8"]
-    assert isinstance(app.visualize(7), Figure)
+    panels = app.visualize(7).axes
+    assert len(panels) == 3 and panels[-1].get_title() == "the image, 28x28"
+    assert [p.get_title().split(":")[0] for p in panels[:2]] == ["7x7", "14x14"]
 
 
 def _find(view, css):

@@ -39,7 +39,8 @@ def test_figures_and_the_latent_walk(app):
     assert walk.shape == (6, 28, 28)
     np.testing.assert_allclose(walk[-1], walk[0], atol=1e-5)  # t=0 is seed 0's digit
     np.testing.assert_allclose(app.walk_images(0, 1, t=1.0, steps=5)[-1], walk[4], atol=1e-5)
-    assert isinstance(app.walk(0, 1, 0.5, steps=5), Figure)
+    walk_figure = app.walk(0, 1, 0.5, steps=5)
+    assert len(walk_figure.axes) == 6 and walk_figure.axes[-1].get_title() == "t=0.50"
 
 
 def test_view_draws_count_digits_as_one_png(app):

@@ -131,4 +131,3 @@ def test_served_app_answers_with_the_page_and_no_telemetry(models):
     status, headers, page = _get(app, "/", [("accept-encoding", "gzip")])
     html = gzip.decompress(page) if headers.get("content-encoding") == "gzip" else page
     assert status == 200 and b"Digit Studio" in html
-    assert serve.Page is not None and serve.Layout is not None

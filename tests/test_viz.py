@@ -65,7 +65,11 @@ def test_probability_chart_highlights_the_winner():
 def test_history_confusion_and_first_layer_figures():
     fig = viz.plot_history({"loss": [2, 1], "val_loss": [2.5, 1.5], "accuracy": [0.5, 0.7]})
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
-    assert isinstance(viz.plot_confusion(np.eye(10, dtype=int) * 5), Figure)
+    cm = np.eye(10, dtype=int) * 5
+    cm[3, 8] = 2
+    ax = viz.plot_confusion(cm).axes[0]
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.where(np.eye(10), 0, cm))  # mistakes coloured
+    assert [t.get_text() for t in ax.texts][3 * 10 + 8] == "2" and len(ax.texts) == 100  # every count written
     assert len(viz.plot_first_layer(np.zeros((784, 128)), n=16, ncols=8).axes) == 16
 
 
