@@ -149,7 +149,7 @@ def test_every_exercise_has_a_test_case():
 
 
 def test_nb04_half_step_matches_the_schedule(capsys):
-    from digitkit.diffusion import cosine_alpha_bar
+    from digitkit.scheduler import cosine_alpha_bar
 
     alpha_bar = cosine_alpha_bar(500)
     t = int(np.flatnonzero(alpha_bar < 0.5)[0])
