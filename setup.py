@@ -2,7 +2,7 @@
 
 ``data/mnist.npz``, ``weights/``, ``assets/training/`` and ``notebooks/`` stay
 where the repository shows them; building the wheel copies them into
-``digitkit/_course/`` inside the build folder only (see ``digitkit/_paths.py``
+``digitkit/_course/`` inside the build folder only (see ``digitkit/paths.py``
 for how they are found at run time). Everything else is in ``pyproject.toml``.
 """
 

@@ -15,8 +15,8 @@ from digitkit import logs
 
 logs.quiet()  # before anything imports keras or TensorFlow
 
-from digitkit._paths import pick, project_dir, quick_mode  # noqa: E402
 from digitkit.data import BlankDrawingError, load_image, load_mnist, prepare_drawing, to_model_input  # noqa: E402
+from digitkit.paths import pick, project_dir, quick_mode  # noqa: E402
 from digitkit.pretrained import load_pretrained  # noqa: E402
 
 __version__ = "0.1.0"

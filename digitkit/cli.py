@@ -172,7 +172,7 @@ def _lab(args):
     import shutil
     import subprocess
 
-    from digitkit import _paths
+    from digitkit import paths
 
     extra = list(args.jupyter_args)
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
@@ -180,7 +180,7 @@ def _lab(args):
         print("digitkit lab: running as root (Colab, Docker, a workshop VM), so JupyterLab gets --allow-root.")
     if shutil.which("jupyter") is None and not _has_module("jupyterlab"):
         sys.exit("digitkit lab: JupyterLab is not installed. Install it with: pip install jupyterlab")
-    notebooks = _paths.notebooks_dir()
+    notebooks = paths.notebooks_dir()
     return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(notebooks), *extra])
 
 

@@ -8,7 +8,7 @@ import pathlib
 import numpy as np
 
 from digitkit import ink
-from digitkit._paths import project_dir
+from digitkit.paths import project_dir
 
 # The one definition of the image size, used everywhere in the course.
 IMAGE_SIZE = 28

@@ -13,7 +13,7 @@ import importlib
 import json
 import pathlib
 
-from digitkit._paths import project_dir
+from digitkit.paths import project_dir
 
 # name -> (module, function that builds the untrained model or generator object)
 _BUILDERS = {

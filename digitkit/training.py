@@ -250,11 +250,11 @@ def places(name, out=None):
     resumable checkpoint into ``runs/``. A course read from an installed
     package is never written to: there everything goes to ``./runs/<name>/``.
     """
-    from digitkit import _paths
+    from digitkit import paths
 
     stem, _ = HISTORIES[name]
-    if out is None and _paths.project_dir() == _paths.packaged_dir():
-        out = _paths.output_dir() / "runs" / name
+    if out is None and paths.project_dir() == paths.packaged_dir():
+        out = paths.output_dir() / "runs" / name
     if out is not None:
         out = pathlib.Path(out)
         return dict(
@@ -267,7 +267,7 @@ def places(name, out=None):
         weights=pretrained.weights_dir(),
         gif=runs.training_dir() / f"{name}.gif",
         history=runs.runs_path(stem),
-        checkpoint=_paths.output_dir() / "runs" / f"{name}.resume.weights.h5",
+        checkpoint=paths.output_dir() / "runs" / f"{name}.resume.weights.h5",
     )
 
 

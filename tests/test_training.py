@@ -152,11 +152,11 @@ def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path):
 
 
 def test_a_course_read_from_the_installed_package_is_never_written_to(tmp_path, monkeypatch):
-    from digitkit import _paths
+    from digitkit import paths
 
     packaged = tmp_path / "site-packages" / "digitkit" / "_course"
-    monkeypatch.setattr(_paths, "project_dir", lambda: packaged)
-    monkeypatch.setattr(_paths, "packaged_dir", lambda: packaged)
+    monkeypatch.setattr(paths, "project_dir", lambda: packaged)
+    monkeypatch.setattr(paths, "packaged_dir", lambda: packaged)
     monkeypatch.chdir(tmp_path)
     where = training.places("cgan")
     assert all(pathlib.Path(p).resolve().is_relative_to((tmp_path / "runs" / "cgan").resolve()) for p in where.values())

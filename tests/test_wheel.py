@@ -73,7 +73,7 @@ def test_the_wheel_carries_the_data_the_weights_and_the_notebooks(installed):
 def test_the_installed_package_loads_the_course_outside_the_repo(installed):
     python, work, env, _ = installed
     code = (
-        "import digitkit, digitkit._paths as p; (x, y), _ = digitkit.load_mnist(); "
+        "import digitkit, digitkit.paths as p; (x, y), _ = digitkit.load_mnist(); "
         "print(digitkit.__file__); print(p.project_dir()); print(p.output_dir()); print(x.shape)"
     )
     file, home, output, shape = _run([str(python), "-c", code], cwd=work, env=env).stdout.splitlines()
