@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitkit import pretrained, runs, training, viz
+from digitkit import evaluation, pretrained, runs, training, viz
 
 TINY = dict(epochs=1, n_images=256, evaluation=dict(per_digit=2, n_frechet=20), verbose=0)
 
@@ -61,8 +61,8 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     entry = pretrained.read_manifest(out)[name]
     assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
     loaded = pretrained.load_pretrained(name, directory=out)
-    drawn = training.generate(loaded, "01" if name != "gan" else 2, seed=0)
-    np.testing.assert_array_equal(drawn, training.generate(trained["models"][name], "01" if name != "gan" else 2))
+    drawn = evaluation.generate(loaded, "01" if name != "gan" else 2, seed=0)
+    np.testing.assert_array_equal(drawn, evaluation.generate(trained["models"][name], "01" if name != "gan" else 2))
     assert len(viz.read_gif(out / f"{name}.gif")) >= 1
     history = runs.load_runs(out / f"{name}_runs.json")[training.HISTORIES[name][1]]
     assert history["epochs"] == [1] and len(history["history"]["epoch_seconds"]) == 1
