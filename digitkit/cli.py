@@ -18,6 +18,7 @@ Commands, each with an example:
       digitkit train classifier --model dense
       digitkit train ddim --epochs 4
       digitkit train cgan --resume --epochs 2 --out runs/mine   (optimizer state and epoch counter kept)
+      KERAS_BACKEND=jax digitkit train ddim --devices all      (every GPU, each batch split across them)
 
 TensorFlow's own log lines are hidden; --verbose (before the command) shows them:
       digitkit --verbose predict photo.jpg
@@ -41,7 +42,20 @@ def _train_options(args):
         n_images=getattr(args, "n_images", None),
         resume=getattr(args, "resume", False),
         evaluation=evaluation or None,
+        devices=getattr(args, "devices", None),
     )
+
+
+def _check_devices(args):
+    """``--devices all`` needs the JAX backend and batches that split evenly: exit 2 with the reason otherwise."""
+    from digitkit import distribute, training
+
+    batch_size = training.RECIPES[args.what]["batch_size"]
+    try:
+        distribute.data_parallel(args.devices, batch_size, args.n_images or 60000)
+    except ValueError as e:
+        print(f"digitkit train {args.what} --devices {args.devices}: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _train_classifier(args):
@@ -65,6 +79,8 @@ def _train_generator(args):
         for which in ("ours", "reference"):
             print(f"{which}: {reference.train_reference(epochs=args.epochs, which=which, seed=args.seed, verbose=2)}")
         return
+    if args.devices:
+        _check_devices(args)
     _, quality = training.train(args.what, **_train_options(args))
     print(f"{args.what}: {quality}")
 
@@ -254,6 +270,12 @@ def make_parser():
         )
         p.add_argument("--per-digit", type=int, default=None, help="judge samples of each digit (default 1000)")
         p.add_argument("--n-frechet", type=int, default=None, help="samples for the Fréchet distance (default 10000)")
+        p.add_argument(
+            "--devices",
+            choices=["all"],
+            default=None,
+            help="data-parallel on every accelerator, each batch split across them (KERAS_BACKEND=jax)",
+        )
         if name == "gan":
             p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")
         if name == "cgan":

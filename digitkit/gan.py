@@ -193,6 +193,10 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(self.g_learning_rate, beta_1=self.beta_1)
         self.loss_fn = loss_fn or keras.losses.BinaryCrossentropy(from_logits=True)
+        if keras.backend.backend() == "jax":  # Keras' JAX trainer carries the state of `model.optimizer`
+            from digitkit import gan_jax
+
+            self.optimizer = gan_jax.OptimizerPair(self)
 
     def build_optimizers(self):
         """Create both optimizers' variables now (before ``load_weights`` of a checkpoint)."""
@@ -236,8 +240,26 @@ class GAN(keras.Model):
         if self.d_optimizer is None:
             self.compile()
 
+    def discriminator_pass(self, real, conditions=None):
+        """The discriminator's loss on a real batch and as many generated images (no update).
+
+        Returns:
+            ``(loss, (real_logits, fake_logits))``, the shape ``jax.value_and_grad(..., has_aux=True)`` takes.
+        """
+        fake_conditions = self._sample_conditions(conditions)
+        fake = ops.stop_gradient(self._generate(self._noise(ops.shape(real)[0]), fake_conditions, training=True))
+        real_logits = self._discriminate(real, conditions, training=True)
+        fake_logits = self._discriminate(fake, fake_conditions, training=True)
+        return self.discriminator_loss(real_logits, fake_logits), (real_logits, fake_logits)
+
+    def generator_pass(self, batch, conditions=None):
+        """The generator's loss on ``batch`` generated images as the discriminator sees them (no update)."""
+        fake_conditions = self._sample_conditions(conditions)
+        images = self._generate(self._noise(batch), fake_conditions, training=True)
+        return self.generator_loss_value(self._discriminate(images, fake_conditions, training=True))
+
     def discriminator_step(self, real, conditions=None):
-        """One discriminator update (the generator's weights are not touched).
+        """One discriminator update on TensorFlow (the generator's weights are not touched).
 
         Returns:
             ``(loss, real_logits, fake_logits)``.
@@ -245,19 +267,14 @@ class GAN(keras.Model):
         import tensorflow as tf
 
         self._require_compiled()
-        batch = ops.shape(real)[0]
-        fake_conditions = self._sample_conditions(conditions)
-        fake = self._generate(self._noise(batch), fake_conditions, training=True)
         with tf.GradientTape() as tape:
-            real_logits = self._discriminate(real, conditions, training=True)
-            fake_logits = self._discriminate(fake, fake_conditions, training=True)
-            loss = self.discriminator_loss(real_logits, fake_logits)
+            loss, (real_logits, fake_logits) = self.discriminator_pass(real, conditions)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
         return loss, real_logits, fake_logits
 
     def generator_step(self, batch, conditions=None):
-        """One generator update (the discriminator's weights are not touched).
+        """One generator update on TensorFlow (the discriminator's weights are not touched).
 
         Returns:
             ``(loss, gradient_norm)``.
@@ -265,37 +282,46 @@ class GAN(keras.Model):
         import tensorflow as tf
 
         self._require_compiled()
-        fake_conditions = self._sample_conditions(conditions)
-        noise = self._noise(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self._discriminate(
-                self._generate(noise, fake_conditions, training=True), fake_conditions, training=True
-            )
-            loss = self.generator_loss_value(fake_logits)
+            loss = self.generator_pass(batch, conditions)
         weights = self.generator.trainable_weights
         grads = tape.gradient(loss, weights)
-        norm = ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads))
         self.g_optimizer.apply_gradients(zip(grads, weights))
-        return loss, norm
+        return loss, gradient_norm(grads)
 
-    def _log(self, d_loss, g_loss, g_norm, real_logits, fake_logits):
-        values = dict(
+    def batch_parts(self, data):
+        """``(real_images, conditions or None)`` from a training batch (the `_unpack` hook)."""
+        return self._unpack(data)
+
+    def step_values(self, d_loss, g_loss, g_norm, real_logits, fake_logits):
+        """The values one train step adds to each metric: ``{metric name: value}``."""
+        return dict(
             d_loss=d_loss,
             g_loss=g_loss,
             g_grad_norm=g_norm,
             d_acc_real=ops.mean(ops.cast(real_logits > 0, "float32")),
             d_acc_fake=ops.mean(ops.cast(fake_logits < 0, "float32")),
         )
-        for key, value in values.items():
-            self._trackers[key].update_state(value)
-        return {key: tracker.result() for key, tracker in self._trackers.items()}
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        """``d_steps`` discriminator updates, then one generator update.
+
+        On TensorFlow ``train_step(data)`` with `discriminator_step` and
+        `generator_step`; on JAX Keras calls ``train_step(state, data)``, the
+        stateless step of `digitkit.gan_jax` (the same passes and losses).
+        """
+        if keras.backend.backend() == "jax":
+            from digitkit import gan_jax
+
+            return gan_jax.train_step(self, *args)
+        (data,) = args
         real, conditions = self._unpack(data)
         for _ in range(self.d_steps):
             d_loss, real_logits, fake_logits = self.discriminator_step(real, conditions)
         g_loss, g_norm = self.generator_step(ops.shape(real)[0], conditions)
-        return self._log(d_loss, g_loss, g_norm, real_logits, fake_logits)
+        for key, value in self.step_values(d_loss, g_loss, g_norm, real_logits, fake_logits).items():
+            self._trackers[key].update_state(value)
+        return {key: tracker.result() for key, tracker in self._trackers.items()}
 
     # --- sampling -----------------------------------------------------------
     def noise(self, n, seed=0):
@@ -348,6 +374,11 @@ class GAN(keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def gradient_norm(grads):
+    """The global L2 norm of a list of gradients (the ``g_grad_norm`` metric)."""
+    return ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads))
 
 
 def build_pretrained_gan():

@@ -287,7 +287,16 @@ def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
 
 
 def train(
-    name, epochs=None, seed=0, out=None, resume=False, n_images=None, evaluation=None, monitor_samples=None, verbose=1
+    name,
+    epochs=None,
+    seed=0,
+    out=None,
+    resume=False,
+    n_images=None,
+    evaluation=None,
+    monitor_samples=None,
+    verbose=1,
+    devices=None,
 ):
     """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
 
@@ -302,6 +311,8 @@ def train(
         evaluation: overrides of `digitkit.evaluation.EVALUATION` (``per_digit``, ``n_frechet``, ``seed``).
         monitor_samples: samples for a GAN's per-epoch diagnostics (default: the recipe's).
         verbose: 0 silent, 1 one line per epoch, 2 Keras' progress.
+        devices: ``"all"``: data-parallel on every device (JAX backend; sets Keras' global
+            distribution, `digitkit.distribute.data_parallel`); None: one device.
 
     Returns:
         ``(model, quality)``: the trained model and its manifest quality.
@@ -315,10 +326,16 @@ def train(
     (x, y), (x_test, y_test) = load_mnist(normalize=True)
     x, y = x[:n_images], y[:n_images]
     if name in CLASSIFIERS:
+        if devices is not None:
+            raise ValueError(f"devices= is for the generators (gan, cgan, ddim). Received: name={name!r}")
         return _train_classifier(
             name, x, y, (x_test, y_test), dict(recipe, epochs=new_epochs), seed, where, resume, verbose
         )
     batch_size = recipe["batch_size"]
+    if devices is not None:  # before the model is built, so its variables are laid out on every device
+        from digitkit.distribute import data_parallel
+
+        keras.distribution.set_distribution(data_parallel(devices, batch_size, len(x)))
     steps_per_epoch = math.ceil(len(x) / batch_size)
     model, done = _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs)
     total = done["epoch"] + new_epochs
