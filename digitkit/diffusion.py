@@ -92,7 +92,7 @@ class DiffusionModel(keras.Model):
         self.scheduler = DDIMScheduler(self.timesteps)
         self.alpha_bar = self.scheduler.alpha_bar
         unet = dict(channels=self.channels, blocks=blocks, embed_dim=embed_dim, num_classes=num_classes, groups=groups)
-        self.network = build_unet(name="unet", **unet)
+        self.network = build_unet(name="unet", seed=seed, **unet)
         self.ema_network = build_unet(name="ema_unet", **unet)
         self.ema_network.trainable = False
         for ema, weight in zip(self.ema_network.weights, self.network.weights):

@@ -5,11 +5,13 @@ step and its label); the schedule and the step math live in `digitkit.scheduler`
 trains it in `digitkit.diffusion`. The layer names are those of the shipped ``ddim`` weights.
 """
 
+import itertools
 import math
 
 import keras
 from keras import layers, ops
 
+from digitkit import seeding
 from digitkit.data import IMAGE_SHAPE
 
 
@@ -42,27 +44,30 @@ class SinusoidalEmbedding(layers.Layer):
         return {**super().get_config(), "dim": self.dim, "max_period": self.max_period}
 
 
-def residual_block(h, emb, channels, groups, name):
+def residual_block(h, emb, channels, groups, name, init=lambda: "glorot_uniform"):
     """GroupNorm-swish-conv twice, the step+label embedding added in between, plus a skip connection.
 
     Args:
         h: the feature map (a symbolic tensor); emb: the step+label embedding (N, embed_dim).
         channels: output width; groups: of the GroupNormalization layers.
         name: prefix of the block's layer names (``{name}_conv1`` ...).
+        init: gives each new layer its kernel initializer (`build_unet` seeds them).
     """
-    skip = h if h.shape[-1] == channels else layers.Conv2D(channels, 1, name=f"{name}_skip")(h)
+    skip = (
+        h if h.shape[-1] == channels else layers.Conv2D(channels, 1, name=f"{name}_skip", kernel_initializer=init())(h)
+    )
     h = layers.GroupNormalization(groups, name=f"{name}_norm1")(h)
     h = layers.Activation("swish")(h)
-    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv1")(h)
-    e = layers.Dense(channels, name=f"{name}_emb")(emb)
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv1", kernel_initializer=init())(h)
+    e = layers.Dense(channels, name=f"{name}_emb", kernel_initializer=init())(emb)
     h = layers.Add()([h, layers.Reshape((1, 1, channels))(e)])
     h = layers.GroupNormalization(groups, name=f"{name}_norm2")(h)
     h = layers.Activation("swish")(h)
-    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv2")(h)
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv2", kernel_initializer=init())(h)
     return layers.Add()([skip, h])
 
 
-def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, name="unet"):
+def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, name="unet", seed=None):
     """A small U-Net from (noisy image, step, label) to a 28x28 prediction.
 
     Every residual block receives the sinusoidal step embedding plus a learned
@@ -76,36 +81,52 @@ def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, 
         num_classes: number of labels (plus one "no label" token).
         groups: groups of the GroupNormalization layers.
         name: the model's name.
+        seed: seeds every layer's initial weights (`digitkit.seeding`); None leaves them to
+            Keras' global seed.
 
     Returns:
         A functional `keras.Model` with inputs ``[x_t (N, 28, 28, 1), t (N,),
         label (N,) int]`` and output (N, 28, 28, 1).
     """
+    layer_index = itertools.count()
+
+    def init():  # each layer's kernel its own seed, from (seed, its index)
+        return seeding.initializer(seed, next(layer_index))
+
     x_in = keras.Input(IMAGE_SHAPE, name="x_t")
     t_in = keras.Input((), name="t")
     y_in = keras.Input((), dtype="int32", name="label")
     emb = SinusoidalEmbedding(embed_dim, name="step_code")(t_in)
-    emb = layers.Dense(embed_dim, activation="swish", name="step_mlp1")(emb)
-    emb = layers.Dense(embed_dim, name="step_mlp2")(emb)
-    label = layers.Embedding(num_classes + 1, embed_dim, name="label_embedding")(y_in)
+    emb = layers.Dense(embed_dim, activation="swish", name="step_mlp1", kernel_initializer=init())(emb)
+    emb = layers.Dense(embed_dim, name="step_mlp2", kernel_initializer=init())(emb)
+    label = layers.Embedding(
+        num_classes + 1,
+        embed_dim,
+        name="label_embedding",
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seeding.layer_seed(seed, 999)),
+    )(y_in)
     emb = layers.Activation("swish")(layers.Add()([emb, label]))
 
-    h = layers.Conv2D(channels[0], 3, padding="same", name="stem")(x_in)
+    h = layers.Conv2D(channels[0], 3, padding="same", name="stem", kernel_initializer=init())(x_in)
     skips = []
     for level, width in enumerate(channels):
         for b in range(blocks):
-            h = residual_block(h, emb, width, groups, f"down{level}_{b}")
+            h = residual_block(h, emb, width, groups, f"down{level}_{b}", init=init)
             skips.append(h)
         if level < len(channels) - 1:
-            h = layers.Conv2D(width, 3, strides=2, padding="same", name=f"downsample{level}")(h)
-    h = residual_block(h, emb, channels[-1], groups, "middle")
+            h = layers.Conv2D(
+                width, 3, strides=2, padding="same", name=f"downsample{level}", kernel_initializer=init()
+            )(h)
+    h = residual_block(h, emb, channels[-1], groups, "middle", init=init)
     for level in reversed(range(len(channels))):
         for b in range(blocks):
             h = layers.Concatenate()([h, skips.pop()])
-            h = residual_block(h, emb, channels[level], groups, f"up{level}_{b}")
+            h = residual_block(h, emb, channels[level], groups, f"up{level}_{b}", init=init)
         if level > 0:
             h = layers.UpSampling2D(2)(h)
-            h = layers.Conv2D(channels[level - 1], 3, padding="same", name=f"upsample{level}")(h)
+            h = layers.Conv2D(
+                channels[level - 1], 3, padding="same", name=f"upsample{level}", kernel_initializer=init()
+            )(h)
     h = layers.GroupNormalization(groups, name="out_norm")(h)
     h = layers.Activation("swish")(h)
     out = layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="out")(h)

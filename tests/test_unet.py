@@ -67,3 +67,15 @@ def test_forward_flops_counts_conv_and_dense_multiply_adds():
     assert unet.forward_flops(model) == want
     # The shipped U-Net: about 77 MFLOPs per image and pass.
     assert 75e6 < unet.forward_flops(unet.build_unet(channels=(16, 32, 64), embed_dim=128)) < 80e6
+
+
+def test_the_seed_fixes_every_initial_weight():
+    def weights(seed):
+        model = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4, seed=seed)
+        return [keras.ops.convert_to_numpy(w) for w in model.weights]
+
+    first, again, other = weights(3), weights(3), weights(4)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    kernels = [(a, b) for a, b in zip(first, other) if a.ndim > 1 and a.std() > 0]
+    assert kernels and all(not np.array_equal(a, b) for a, b in kernels)
