@@ -83,6 +83,11 @@ def test_identify_reads_a_mouse_one_and_a_touch_seven(page, tmp_path):
     assert draw_and_read(page, browser.mouse_stroke, browser.ONE) == 1
     bars = page.locator(".dk-identify-chart .dk-bar")
     assert bars.count() == 10
+    page.wait_for_function(  # the answer and the chart are two widget updates: wait for the chart too
+        """() => Array.from(document.querySelectorAll('.dk-identify-chart .dk-bar'))
+            .reduce((total, bar) => total + parseFloat(bar.dataset.p), 0) > 0.99""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     p = [float(bars.nth(i).get_attribute("data-p")) for i in range(10)]
     assert max(p) == p[1] and abs(sum(p) - 1) < 0.01
     assert page.locator(".dk-identify-judge-chart .dk-bar").count() == 10
