@@ -1,3 +1,6 @@
+import datetime
+import io
+
 import numpy as np
 import pytest
 
@@ -20,6 +23,23 @@ def test_digits(mnist):
 def upscale(image, factor=10):
     """A 28x28 digit blown up to a canvas of (28*factor)^2 pixels."""
     return np.kron(np.asarray(image, dtype="float32"), np.ones((factor, factor), dtype="float32"))
+
+
+def upload_photo(picker, gray, name="seven.jpg"):
+    """Upload a uint8 grayscale image to a `FallbackPicker` as RGB JPEG bytes, as the browser would."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(gray).convert("RGB").save(buffer, format="JPEG")
+    picker.upload.value = (
+        {
+            "name": name,
+            "type": "image/jpeg",
+            "size": buffer.tell(),
+            "content": memoryview(buffer.getvalue()),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc),
+        },
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """The Identify app: its logic on real MNIST digits, and its view driven from Python (no browser)."""
 
-import datetime
 import io
 import re
 
@@ -16,7 +15,7 @@ from digitkit.apps.identify import article, probability_bars
 from digitkit.classifier import build_dense_classifier
 from digitkit.data import BlankDrawingError
 from digitkit.widgets import DrawingCanvas, FallbackPicker
-from tests.conftest import upscale
+from tests.conftest import upload_photo, upscale
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -144,17 +143,7 @@ def test_fallback_picker_drives_the_view_the_same_way(untrained, digits):
     picker.slider.value = 5
     assert _correlation(view.result.image, images[5]) > 0.9
     paper = 255 - upscale(images[7], factor=30).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(paper).convert("RGB").save(buffer, format="JPEG")
-    picker.upload.value = (
-        {
-            "name": "seven.jpg",
-            "type": "image/jpeg",
-            "size": buffer.tell(),
-            "content": memoryview(buffer.getvalue()),
-            "last_modified": datetime.datetime.now(datetime.timezone.utc),
-        },
-    )
+    upload_photo(picker, paper)
     assert _correlation(view.result.image, images[7]) > 0.8
     picker.clear()
     assert view.result is None and picker.blank_message in view.message.value

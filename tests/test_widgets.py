@@ -1,7 +1,6 @@
 """The canvas and the Kaggle fallback, driven from Python (no browser); the Identify app is in test_apps_identify.py."""
 
 import base64
-import datetime
 import io
 
 import numpy as np
@@ -15,7 +14,7 @@ from digitkit.widgets import (
     encode_data_url,
     in_kaggle,
 )
-from tests.conftest import upscale
+from tests.conftest import upload_photo, upscale
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -126,17 +125,7 @@ def test_fallback_picker_picks_uploads_and_clears(digits):
 
     # A photo: dark ink on light paper, bigger than the canvas, as RGB JPEG bytes.
     paper = 255 - np.kron(images[7], np.ones((30, 30), dtype=np.uint8))
-    buffer = io.BytesIO()
-    Image.fromarray(paper).convert("RGB").save(buffer, format="JPEG")
-    picker.upload.value = (
-        {
-            "name": "seven.jpg",
-            "type": "image/jpeg",
-            "size": buffer.tell(),
-            "content": memoryview(buffer.getvalue()),
-            "last_modified": datetime.datetime.now(datetime.timezone.utc),
-        },
-    )
+    upload_photo(picker, paper)
     assert picker.caption.value == "seven.jpg"
     assert max(picker.to_array().shape) == 560  # big photos are shrunk
     small = np.asarray(Image.fromarray(255 - picker.to_array()).resize((28, 28), Image.BILINEAR))
