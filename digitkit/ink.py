@@ -70,6 +70,11 @@ def flatten_background(gray):
         ``(ink, noise)``: float32 (H, W), 0 on paper; and the paper's noise level.
     """
     h, w = gray.shape
+    edges = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if edges.min() == edges.max() and edges.min() in (0.0, 1.0):
+        # a drawing canvas (pure black or pure white around the digit): no lighting to fit, no noise;
+        # the fit below would find the same flat paper, in 9 of the 18 ms a stroke costs
+        return np.abs(gray - edges[0]), 0.01
     step = max(1, min(h, w) // 64)
     rows, cols = np.mgrid[0:h:step, 0:w:step]
     sample = gray[::step, ::step].ravel()

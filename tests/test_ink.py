@@ -50,3 +50,19 @@ def test_square_filter_is_a_max_over_the_square(size):
     x[4, 4] = 1
     grown = ink.square_filter(x, size[0], np.maximum)
     assert grown.sum() == size[0] ** 2 and grown[4 - size[0] // 2, 4 + size[0] // 2] == 1
+
+
+@pytest.mark.parametrize("paper", [0.0, 1.0])
+def test_a_canvas_with_flat_paper_skips_the_lighting_fit_and_keeps_the_ink(paper):
+    gray = np.full((280, 280), paper, dtype="float32")
+    gray[60:220, 130:150] = 1.0 - paper  # a "1": bright on a black canvas, dark on white paper
+    gray[60:220, 128] = 0.5  # an anti-aliased edge
+    ink_map, noise = ink.flatten_background(gray)
+    expected = np.abs(gray - paper)
+    np.testing.assert_array_equal(ink_map, expected)
+    assert noise == 0.01
+    # the same as the fit finds on nearly flat paper (one pixel off)
+    gray[0, 0] = paper + (0.001 if paper == 0.0 else -0.001)
+    fitted, fitted_noise = ink.flatten_background(gray)
+    np.testing.assert_allclose(fitted[60:220, 120:160], expected[60:220, 120:160], atol=2e-3)
+    assert fitted_noise == pytest.approx(0.01)

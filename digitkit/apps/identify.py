@@ -56,9 +56,9 @@ class Identification(NamedTuple):
 
 
 def _probabilities(model, x):
-    import keras
-
-    p = np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype="float32").reshape(-1)
+    # predict_on_batch runs Keras' compiled predict function: ~1 ms (dense) and ~4 ms (judge) a stroke
+    # against ~7 and ~30 ms for an eager model(x) call, which walks every layer in Python
+    p = np.asarray(model.predict_on_batch(x), dtype="float32").reshape(-1)
     if p.shape != (10,):
         raise ValueError(f"The model should output 10 probabilities. Received: shape={p.shape}")
     return p

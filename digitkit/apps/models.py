@@ -46,8 +46,8 @@ def load_models(warm_up=True):
     models = Models(*(load_pretrained(name) for name in MODEL_NAMES))
     if warm_up:
         blank = np.zeros((1, *IMAGE_SHAPE), dtype="float32")
-        models.dense(blank, training=False)
-        models.judge(blank, training=False)
+        models.dense.predict_on_batch(blank)  # traces the compiled predict function Identify calls
+        models.judge.predict_on_batch(blank)
         models.gan.generate(1)
         models.cgan.generate("0")
         models.cgan.feature_maps(0)
