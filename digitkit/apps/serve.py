@@ -175,7 +175,11 @@ def run(host="127.0.0.1", port=8866, open_browser=False, log_level="warning"):
     print("Loading the models...", flush=True)
     load_models()
     app = asgi_app()
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_max_size=64 * 1024 * 1024)
+    # no per-message deflate on the websocket: on a room's network the widget messages (a stroke's PNG,
+    # a tab's images, ~30 KB of widget state per page) are small, and compressing each one costs server CPU
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, ws_max_size=64 * 1024 * 1024, ws_per_message_deflate=False
+    )
     server = uvicorn.Server(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     url = f"http://{shown}:{port}"
