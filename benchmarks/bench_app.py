@@ -22,8 +22,11 @@ press Enter and wait for the six images. Printed for each count:
 
 On a 2-core machine the browsers would otherwise take the server's CPU: the server is
 pinned to CPU 0 and this script with Chromium (Debian's package, via Playwright) to the
-other CPUs (``taskset``/``sched_setaffinity``), which the output says. Loopback only;
-every loop is bounded by the session count and timeouts.
+other CPUs (``taskset``/``sched_setaffinity``), which the output says. One row comes
+first, "1 alone": a single session whose browser may use every CPU (the server, idle but
+for that one visitor, stays on CPU 0), which is what one learner's page load and stroke
+cost with nothing else running; the pinned rows then show a room. Loopback only; every
+loop is bounded by the session count and ``--timeout``.
 """
 
 import argparse
@@ -40,8 +43,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import browser  # noqa: E402  (tests/browser.py: server subprocess, Chromium, strokes)
 
-TIMEOUT_MS = 180_000
 SIX_DIGITS = "314159"
+TIMEOUT_MS = 600_000  # per wait: 20 browsers sharing one core take minutes to load their pages
 ANSWER = re.compile(r"it is an? (\d)")
 
 WATCH_STROKE = """() => {
@@ -54,11 +57,39 @@ WATCH_STROKE = """() => {
             window.__dk.answer = performance.now();
     }).observe(answer, {subtree: true, childList: true, characterData: true});
 }"""
-PAGE_READY = """() => {
-    const canvas = document.querySelector('.dk-canvas canvas');
-    const answer = document.querySelector('.dk-identify-answer');
-    return canvas && answer && answer.innerText.includes('Draw a digit') ? performance.now() : false;
-}"""
+PAGE_READY = """(() => {
+    // an init script: runs in every page before Solara's, and notes when the Identify tab is first usable
+    const ready = () => {
+        const canvas = document.querySelector('.dk-canvas canvas');
+        const answer = document.querySelector('.dk-identify-answer');
+        return canvas && answer && answer.innerText.includes('Draw a digit');
+    };
+    const observer = new MutationObserver(() => {
+        if (!window.__dk_ready && ready()) { window.__dk_ready = performance.now(); observer.disconnect(); }
+    });
+    observer.observe(document, {subtree: true, childList: true, characterData: true});
+})()"""
+SIX_IMAGES = """digits => Array.from(document.querySelectorAll('.dk-advanced-images .dk-caption'),
+                               c => c.innerText.trim()).join('') === digits"""
+
+
+async def until(page, expression, arg=None, timeout_ms=None):
+    """Poll ``expression`` in the page from Python every 50 ms until it is truthy; return its value.
+
+    Playwright's own ``wait_for_function`` polls inside the page, and with 20 pages starved on
+    one core some of those polls never came back (the pages were ready, the waits hung).
+    Times that matter are taken inside the page, so the polling step does not enter them.
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + (timeout_ms or TIMEOUT_MS) / 1000
+    while True:
+        value = await page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"{expression[:60]!r} still false after {(timeout_ms or TIMEOUT_MS) / 1000:.0f} s")
+        await asyncio.sleep(0.05)
 
 
 # --- the server: `digitkit app` with a timer around the Identify view's stroke handler ---------
@@ -115,10 +146,11 @@ async def load(chromium, url, folder):
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     context = await chromium.new_context(viewport={"width": 1280, "height": 1000})
+    await context.add_init_script(PAGE_READY)
     page = await context.new_page()
     try:
-        await page.goto(url, timeout=TIMEOUT_MS)
-        ready = await (await page.wait_for_function(PAGE_READY, timeout=TIMEOUT_MS, polling=50)).json_value()
+        await page.goto(url, timeout=TIMEOUT_MS, wait_until="commit")
+        ready = await until(page, "() => window.__dk_ready")
     except PlaywrightTimeout:
         path = folder / f"not_ready_{id(page)}.png"
         try:
@@ -139,7 +171,7 @@ async def stroke(page):
     for point in points[1:]:
         await page.mouse.move(*point)
     await page.mouse.up()
-    await page.wait_for_function("() => window.__dk.answer", timeout=TIMEOUT_MS, polling=20)
+    await until(page, "() => window.__dk.answer")
     times = await page.evaluate("() => window.__dk")
     text = await page.locator(".dk-identify-answer").inner_text()
     match = ANSWER.search(text)
@@ -148,23 +180,17 @@ async def stroke(page):
 
 async def advanced(page):
     await page.get_by_role("tab", name="Advanced").click()
-    await page.locator(".dk-advanced-images .dk-image").first.wait_for(timeout=TIMEOUT_MS)
+    await until(page, "() => document.querySelector('.dk-advanced-images .dk-image') !== null")
     box = page.locator(".dk-advanced-digits input")
     await box.fill(SIX_DIGITS)
     start = time.perf_counter()
     await box.press("Enter")
-    await page.wait_for_function(
-        """digits => Array.from(document.querySelectorAll('.dk-advanced-images .dk-caption'),
-                               c => c.innerText.trim()).join('') === digits""",
-        arg=SIX_DIGITS,
-        timeout=TIMEOUT_MS,
-        polling=20,
-    )
+    await until(page, SIX_IMAGES, SIX_DIGITS)
     return time.perf_counter() - start
 
 
-async def round_of(chromium, url, n, server, timings):
-    """``n`` sessions at once: load, stroke, Advanced. Returns the row of measurements."""
+async def round_of(chromium, url, n, server, timings, label=None):
+    """``n`` sessions at once: load, stroke, Advanced. Returns the row of measurements (``label``: its first cell)."""
     done = len(timings.read_text().split()) if timings.exists() else 0
     cpu0 = cpu_seconds(server.pid)
     opened = await asyncio.gather(*(load(chromium, url, timings.parent) for _ in range(n)))
@@ -180,7 +206,7 @@ async def round_of(chromium, url, n, server, timings):
     ready = [r for _, _, r in loaded]
     answers = [s for s, _ in strokes]
     return dict(
-        n=n,
+        n=label or str(n),
         rss=rss,
         peak=peak,
         cpu_load=(cpu1 - cpu0) / n,
@@ -199,7 +225,7 @@ async def round_of(chromium, url, n, server, timings):
 
 
 COLUMNS = [
-    ("sessions", "n", "{:d}"),
+    ("sessions", "n", "{}"),
     ("ready", "ready", "{:d}"),
     ("RSS MB", "rss", "{:.0f}"),
     ("peak MB", "peak", "{:.0f}"),
@@ -240,12 +266,22 @@ async def bench(counts, server_cpus, browser_cpus):
             f"RSS {memory_mb(server.pid)[0]:.0f} MB before any visitor",
             flush=True,
         )
+        print_row()
+        # Chromium inherits the CPUs of this process when Playwright starts: first every CPU (one learner
+        # alone), then only the browsers' CPUs (a room, kept off the server's CPU)
+        os.sched_setaffinity(0, server_cpus + browser_cpus)
         async with async_playwright() as playwright:
             chromium = await playwright.chromium.launch(
                 executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS
             )
             await round_of(chromium, url, 1, server, timings)  # warm-up: first gzip of the assets, caches
-            print_row()
+            print_row(await round_of(chromium, url, 1, server, timings, label="1 alone"))
+            await chromium.close()
+        os.sched_setaffinity(0, browser_cpus or server_cpus)
+        async with async_playwright() as playwright:
+            chromium = await playwright.chromium.launch(
+                executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS
+            )
             for n in counts:
                 print_row(await round_of(chromium, url, n, server, timings))
             await chromium.close()
@@ -261,10 +297,10 @@ def main(argv=None):
         serve(args.serve, args.timings)
         return
     cpus = sorted(os.sched_getaffinity(0))
-    server_cpus, browser_cpus = ([cpus[0]], cpus[1:]) if len(cpus) > 1 else (cpus, cpus)
-    os.sched_setaffinity(0, browser_cpus)  # this script, Playwright's driver and Chromium
+    server_cpus, browser_cpus = ([cpus[0]], cpus[1:]) if len(cpus) > 1 else (cpus, [])
     print(
-        f"server pinned to CPU {server_cpus}, browsers to CPU {browser_cpus}; "
+        f"server pinned to CPU {server_cpus}, browsers to CPU {browser_cpus or server_cpus} "
+        f"('1 alone': to CPU {cpus}); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     asyncio.run(bench([int(n) for n in args.counts.split(",")], server_cpus, browser_cpus))
