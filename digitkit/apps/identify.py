@@ -10,6 +10,7 @@ a stroke costs the server the models' few milliseconds, not a matplotlib figure,
 and the charts are laid out at their full size (empty bars) before the first stroke.
 """
 
+import functools
 import html
 from typing import NamedTuple
 
@@ -168,17 +169,21 @@ class IdentifyView(ipywidgets.HBox):
         self.canvas = DrawingCanvas() if canvas is None else canvas
         self.canvas.add_class("dk-canvas")
         self.result = None
-        self.message = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="2.5em"))
+        # built showing the blank state, so that a new page sends each widget once (no updates after)
+        blank = _blank_view()
+        self.message = ipywidgets.HTML(
+            _heading(self.canvas.blank_message), layout=ipywidgets.Layout(min_height="2.5em")
+        )
         self.message.add_class("dk-identify-answer")
         side = IMAGE_SIZE * VIEW_SCALE
-        self.digit_view = ipywidgets.Image(
-            value=png_bytes(np.zeros((side, side), np.uint8)), format="png", width=side, height=side
-        )
+        self.digit_view = ipywidgets.Image(value=blank["image"], format="png", width=side, height=side)
         self.digit_view.add_class("dk-identify-image")
         size = ipywidgets.Layout(width=f"{CHART_WIDTH + 10}px", height=f"{CHART_HEIGHT + 70}px")
-        self.chart = ipywidgets.HTML(layout=size)
+        self.chart = ipywidgets.HTML(blank["chart"], layout=size)
         self.chart.add_class("dk-identify-chart")
-        self.judge_chart = ipywidgets.HTML(layout=ipywidgets.Layout(width=size.width, height=size.height))
+        self.judge_chart = ipywidgets.HTML(
+            blank["judge_chart"], layout=ipywidgets.Layout(width=size.width, height=size.height)
+        )
         self.judge_chart.add_class("dk-identify-judge-chart")
         charts = [self.chart] + ([self.judge_chart] if app.judge is not None else [])
         panel = ipywidgets.VBox(
@@ -192,7 +197,8 @@ class IdentifyView(ipywidgets.HBox):
         )
         super().__init__([self.canvas, panel], **kwargs)
         self.canvas.observe(self._on_image, names="image_data")
-        self.refresh()
+        if not self.canvas.is_blank():  # a canvas that already holds a drawing (blank: shown as built)
+            self.refresh()
 
     def _on_image(self, change):
         self.refresh()
@@ -237,10 +243,11 @@ class IdentifyView(ipywidgets.HBox):
 
     def _show_blank(self, text):
         self.result = None
-        self.message.value = f"<h3 style='margin:4px 0'>{html.escape(text)}</h3>"
-        self.digit_view.value = png_bytes(np.zeros((IMAGE_SIZE * VIEW_SCALE,) * 2, np.uint8))
-        self.chart.value = probability_bars(None, "dense classifier")
-        self.judge_chart.value = probability_bars(None, "judge (CNN)")
+        blank = _blank_view()
+        self.message.value = _heading(text)
+        self.digit_view.value = blank["image"]
+        self.chart.value = blank["chart"]
+        self.judge_chart.value = blank["judge_chart"]
 
     def _show_result(self, result):
         sentence = f"I think it is <b>{result.answer}</b> ({result.confidence:.0%} sure)"
@@ -249,12 +256,27 @@ class IdentifyView(ipywidgets.HBox):
                 f"<br><small>The judge reads {article(result.judge_digit)} "
                 f"({result.judge_probabilities.max():.0%}).</small>"
             )
-        self.message.value = f"<h3 style='margin:4px 0'>{sentence}</h3>"
+        self.message.value = _heading(sentence, escape=False)
         big = np.kron(np.round(result.image * 255).astype(np.uint8), np.ones((VIEW_SCALE,) * 2, np.uint8))
         self.digit_view.value = png_bytes(big)
         self.chart.value = probability_bars(result.probabilities, "dense classifier")
         if result.judge_probabilities is not None:
             self.judge_chart.value = probability_bars(result.judge_probabilities, "judge (CNN)")
+
+
+def _heading(text, escape=True):
+    return f"<h3 style='margin:4px 0'>{html.escape(text) if escape else text}</h3>"
+
+
+@functools.cache
+def _blank_view():
+    """The blank view's picture and empty charts, made once per process (every new page starts with them)."""
+    side = IMAGE_SIZE * VIEW_SCALE
+    return dict(
+        image=png_bytes(np.zeros((side, side), np.uint8)),
+        chart=probability_bars(None, "dense classifier"),
+        judge_chart=probability_bars(None, "judge (CNN)"),
+    )
 
 
 def make_identify_app(model=None, fallback=None, judge="judge"):
