@@ -29,6 +29,7 @@ from digitkit.callbacks import Checkpoint, EpochTimer, SampleGrid, read_checkpoi
 from digitkit.checks import check_positive, check_whole
 from digitkit.data import load_mnist
 from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, quality_record
+from digitkit.schedules import staged_cosine
 
 GENERATORS = ("gan", "cgan", "ddim")
 CLASSIFIERS = tuple(classifier.RECIPES)
@@ -45,49 +46,11 @@ RECIPES = {
 }
 
 
-class StagedCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Cosine decay with linear warm-up, restarted at the start of each stage.
-
-    Args:
-        boundaries: the first optimizer step of each stage, then the last step + 1.
-        peaks: the peak learning rate of each stage.
-        warmup: warm-up steps at the start of each stage (at most a quarter of it).
-    """
-
-    def __init__(self, boundaries, peaks, warmup=500):
-        self.boundaries = [int(b) for b in boundaries]
-        self.peaks = [float(p) for p in peaks]
-        self.warmup = int(warmup)
-
-    def __call__(self, step):
-        ops = keras.ops
-        step = ops.cast(step, "float32")
-        rate = ops.zeros(())
-        for start, end, peak in zip(self.boundaries[:-1], self.boundaries[1:], self.peaks):
-            warm = max(min(self.warmup, (end - start) // 4), 1)
-            local = step - start
-            cosine = 0.5 * peak * (1 + ops.cos(math.pi * ops.clip((local - warm) / max(end - start - warm, 1), 0, 1)))
-            value = ops.where(local < warm, peak * local / warm, cosine)
-            inside = step >= start if end == self.boundaries[-1] else (step >= start) & (step < end)
-            rate = ops.where(inside, value, rate)
-        return rate
-
-    def get_config(self):
-        return dict(boundaries=self.boundaries, peaks=self.peaks, warmup=self.warmup)
-
-
-def ddim_schedule(total_steps, stages=DDIM_STAGES, warmup=500):
-    """The `StagedCosine` over ``total_steps`` whose stages keep the recipe's proportions."""
-    lengths = np.array([epochs for epochs, _ in stages], dtype="float64")
-    boundaries = np.round(np.concatenate([[0], np.cumsum(lengths)]) / lengths.sum() * total_steps).astype(int)
-    return StagedCosine(boundaries, [peak for _, peak in stages], warmup=warmup)
-
-
 def compile_for_training(model, total_steps, recipe=None, learning_rate=None):
     """Compile a GAN, conditional GAN or `DiffusionModel` with its recipe's optimizers.
 
     GANs get their two Adams from the constructor's learning rates; the DDIM
-    AdamW on `ddim_schedule` over ``total_steps`` (or, given a
+    AdamW on `digitkit.schedules.staged_cosine` of the recipe's stages over ``total_steps`` (or, given a
     ``learning_rate``, one cosine decay from it after the warm-up).
     """
     recipe = recipe or RECIPES["gan" if hasattr(model, "d_optimizer") else "ddim"]
@@ -95,7 +58,7 @@ def compile_for_training(model, total_steps, recipe=None, learning_rate=None):
         model.compile()
     else:
         stages = ((1, learning_rate),) if learning_rate else recipe.get("stages", DDIM_STAGES)
-        schedule = ddim_schedule(total_steps, stages, recipe.get("warmup", 500))
+        schedule = staged_cosine(total_steps, stages, recipe.get("warmup", 500))
         model.compile(
             optimizer=keras.optimizers.AdamW(schedule, weight_decay=recipe.get("weight_decay", 1e-4), clipnorm=1.0)
         )

@@ -111,15 +111,6 @@ def test_fit_numbers_epochs_from_initial_epoch():
     assert seen == [1, 2] and len(history["d_loss"]) == 2 and len(history["epoch_seconds"]) == 2
 
 
-def test_staged_cosine_warms_up_peaks_and_restarts():
-    schedule = training.ddim_schedule(1000, stages=((1, 1e-3), (1, 5e-4)), warmup=100)
-    lr = lambda step: float(schedule(step))  # noqa: E731
-    assert lr(0) == 0.0 and lr(50) == pytest.approx(5e-4) and lr(100) == pytest.approx(1e-3)
-    assert lr(499) < 1e-5  # decayed to about 0 at the end of the first stage
-    assert lr(500) == 0.0 and lr(600) == pytest.approx(5e-4)  # restart: warm-up to the second peak
-    assert lr(1000) < 1e-9
-
-
 def test_unknown_names_and_classifier_resume_are_refused():
     with pytest.raises(ValueError, match="Received: name='vae'"):
         training.train("vae")
