@@ -26,7 +26,7 @@ other CPUs (``taskset``/``sched_setaffinity``), which the output says. One row c
 first, "1 alone": a single session whose browser may use every CPU (the server, idle but
 for that one visitor, stays on CPU 0), which is what one learner's page load and stroke
 cost with nothing else running; the pinned rows then show a room. Loopback only; every
-loop is bounded by the session count and ``--timeout``.
+loop is bounded by the session count, and every wait by `TIMEOUT_MS`.
 """
 
 import argparse
@@ -73,7 +73,7 @@ SIX_IMAGES = """digits => Array.from(document.querySelectorAll('.dk-advanced-ima
                                c => c.innerText.trim()).join('') === digits"""
 
 
-async def until(page, expression, arg=None, timeout_ms=None):
+async def until(page, expression, arg=None):
     """Poll ``expression`` in the page from Python every 50 ms until it is truthy; return its value.
 
     Playwright's own ``wait_for_function`` polls inside the page, and with 20 pages starved on
@@ -82,13 +82,13 @@ async def until(page, expression, arg=None, timeout_ms=None):
     """
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    deadline = time.monotonic() + (timeout_ms or TIMEOUT_MS) / 1000
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
     while True:
         value = await page.evaluate(expression, arg)
         if value:
             return value
         if time.monotonic() > deadline:
-            raise PlaywrightTimeout(f"{expression[:60]!r} still false after {(timeout_ms or TIMEOUT_MS) / 1000:.0f} s")
+            raise PlaywrightTimeout(f"{expression[:60]!r} still false after {TIMEOUT_MS / 1000:.0f} s")
         await asyncio.sleep(0.05)
 
 
@@ -251,7 +251,6 @@ def print_row(row=None):
 
 
 async def bench(counts, server_cpus, browser_cpus):
-    from playwright.async_api import async_playwright
 
     folder = pathlib.Path(tempfile.mkdtemp(prefix="bench_app_"))
     timings = folder / "strokes_ms.txt"
@@ -267,23 +266,29 @@ async def bench(counts, server_cpus, browser_cpus):
             flush=True,
         )
         print_row()
-        # Chromium inherits the CPUs of this process when Playwright starts: first every CPU (one learner
-        # alone), then only the browsers' CPUs (a room, kept off the server's CPU)
-        os.sched_setaffinity(0, server_cpus + browser_cpus)
-        async with async_playwright() as playwright:
-            chromium = await playwright.chromium.launch(
-                executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS
-            )
+
+        async def alone(chromium):
             await round_of(chromium, url, 1, server, timings)  # warm-up: first gzip of the assets, caches
             print_row(await round_of(chromium, url, 1, server, timings, label="1 alone"))
-            await chromium.close()
-        os.sched_setaffinity(0, browser_cpus or server_cpus)
-        async with async_playwright() as playwright:
-            chromium = await playwright.chromium.launch(
-                executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS
-            )
+
+        async def room(chromium):
             for n in counts:
                 print_row(await round_of(chromium, url, n, server, timings))
+
+        await with_chromium(server_cpus + browser_cpus, alone)  # one learner: the browser on every CPU
+        await with_chromium(browser_cpus or server_cpus, room)  # a room: the browsers kept off the server's CPU
+
+
+async def with_chromium(cpus, work):
+    """``await work(chromium)`` with a Chromium on ``cpus`` (it inherits this process's CPUs when it starts)."""
+    from playwright.async_api import async_playwright
+
+    os.sched_setaffinity(0, cpus)
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS)
+        try:
+            await work(chromium)
+        finally:
             await chromium.close()
 
 
