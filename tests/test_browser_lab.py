@@ -9,6 +9,7 @@ temporary folder (so its autosave never touches the repository), with this check
 digitkit first on PYTHONPATH and DIGITKIT_QUICK=1 (the notebook's training cell stays tiny).
 """
 
+import contextlib
 import re
 import shutil
 import time
@@ -40,8 +41,24 @@ PICTURES = """root => Array.from(
 MIN_SIDE = 20
 """px: a picture smaller than this is not shown (a not-yet-loaded image is 0 or 16 px tall)."""
 
-SOME_CELL_QUEUED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
-    .some(p => p.textContent.includes('[*]'))"""
+RUN_ALL_START_S = 60  # a Run All that queued no cell in this time is pressed again
+KERNELS = ("Python 3 (ipykernel)", "Python 3")  # the toolbar's kernel name once a kernel is chosen
+PAGE_STATE = """() => {
+    const text = sel => { const el = document.querySelector(sel); return el ? el.textContent.trim() : null; };
+    const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'), p => p.textContent);
+    const dialog = document.querySelector('.jp-Dialog');
+    return {
+        kernel: text('.jp-KernelName'),
+        status: indicator && indicator.getAttribute('data-status'),
+        dialog: dialog ? dialog.innerText.slice(0, 300) : null,
+        queued: prompts.filter(p => p.includes('[*]')).length,
+        prompts: prompts.join(' '),
+        errors: Array.from(document.querySelectorAll(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'),
+            el => el.textContent).filter(t => t.includes('Traceback (most recent call last)')).map(t => t.slice(-1500)),
+    };
+}"""
 ALL_CELLS_RAN = """() => {
     const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'), p => p.textContent);
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
@@ -50,7 +67,7 @@ ALL_CELLS_RAN = """() => {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab serving a copy of notebook 01; yields its URL."""
+    """JupyterLab serving a copy of notebook 01; yields ``(url, log)``, its URL and its log file."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(browser.REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
     settings = root / ".settings"
@@ -67,37 +84,63 @@ def lab(tmp_path_factory):
             for arg in browser.jupyter_lab_command(port)
         ]
 
-    with browser.serve(command, url_path="/api/status", env=env, log=root / "lab.log") as (url, _):
-        yield url
+    log = root / "lab.log"
+    with browser.serve(command, url_path="/api/status", env=env, log=log) as (url, _):
+        yield url, log
+
+
+def what_the_page_shows(page, log, tmp_path):
+    """What a failed wait saw, for its message: the kernel, dialogs, errors, prompts, the server's log."""
+    with contextlib.suppress(Exception):
+        page.screenshot(path=browser.screenshot_dir(tmp_path) / "lab_failed.png")
+    try:
+        seen = page.evaluate(PAGE_STATE)
+    except Exception as e:  # the page itself is gone: say so rather than hide the first failure
+        seen = f"(page unreadable: {e})"
+    return f"page: {seen}\nlab.log (end):\n{log.read_text(errors='replace')[-3000:]}"
 
 
 @pytest.fixture(scope="module")
-def notebook(lab, chromium):
+def notebook(lab, chromium, tmp_path_factory):
     """The notebook open in JupyterLab after Run All, once every cell has run.
 
     Yields ``(page, app, requests)``: the Playwright page, the locator of the app's output
     and every URL the page requested.
+
+    Run All is pressed only once the notebook has a kernel: JupyterLab shows the notebook
+    "idle" with "No Kernel" for a moment before its session starts, and a Run All pressed
+    then does nothing (seen on a slow machine, and here with Chromium's CPU throttled 8x).
+    It is pressed again if no cell gets queued within RUN_ALL_START_S.
     """
+    url, log = lab
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{lab}/lab/tree/{NOTEBOOK}", timeout=KERNEL_TIMEOUT_MS)
-    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    select_kernel = page.locator(".jp-Dialog button", has_text=re.compile(r"^Select$"))
+    page.goto(f"{url}/lab/tree/{NOTEBOOK}", timeout=KERNEL_TIMEOUT_MS)
+    diagnostics = tmp_path_factory.mktemp("lab_failure")
     deadline = time.monotonic() + KERNEL_TIMEOUT_MS / 1000
-    while not idle.count():  # JupyterLab sometimes asks which kernel to start
-        assert time.monotonic() < deadline, "the notebook's kernel did not start"
-        if select_kernel.count():
-            select_kernel.click()
-        page.wait_for_timeout(500)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
     canvas = page.locator(".jp-OutputArea-output canvas").first
-    canvas.wait_for(state="attached", timeout=KERNEL_TIMEOUT_MS)
+    presses, pressed = 0, -float("inf")
+    while not canvas.count():
+        assert time.monotonic() < deadline, (
+            f"no drawing canvas after {presses} Run All press(es)\n" + what_the_page_shows(page, log, diagnostics)
+        )
+        state = page.evaluate(PAGE_STATE)
+        assert not state["errors"], "a cell failed:\n" + what_the_page_shows(page, log, diagnostics)
+        if state["dialog"]:  # e.g. JupyterLab asking which kernel to start
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+        elif state["kernel"] in KERNELS and state["status"] == "idle" and not state["queued"]:
+            if time.monotonic() > pressed + RUN_ALL_START_S:
+                page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+                page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+                presses, pressed = presses + 1, time.monotonic()
+        page.wait_for_timeout(250)
     app = page.locator(".jp-OutputArea-output", has=page.locator("canvas"))
-    page.wait_for_function(SOME_CELL_QUEUED, timeout=30_000)  # the saved prompts are numbers too
-    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_TIMEOUT_MS)
+    try:
+        page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_TIMEOUT_MS)
+    except Exception:
+        pytest.fail("Run All did not finish\n" + what_the_page_shows(page, log, diagnostics))
     yield page, app, requests
     context.close()
 
