@@ -195,7 +195,17 @@ class DiffusionModel(keras.Model):
         """The DDIM timesteps, from T-1 down to 0, ``steps`` of them, evenly spaced (`DDIMScheduler.timesteps`)."""
         return self.scheduler.timesteps(steps)
 
-    def sample(self, digits, steps=STEPS, guidance=GUIDANCE, eta=0.0, seed=0, return_trajectory=False, batch_size=500):
+    def sample(
+        self,
+        digits,
+        steps=STEPS,
+        guidance=GUIDANCE,
+        eta=0.0,
+        seed=0,
+        return_trajectory=False,
+        batch_size=500,
+        solver="ddim",
+    ):
         """Draw digits with DDIM and classifier-free guidance (`DDIMSampler.sample`).
 
         Args:
@@ -210,6 +220,8 @@ class DiffusionModel(keras.Model):
                 same on every Keras backend.
             return_trajectory: also return every intermediate state.
             batch_size: digits per network call (twice that with guidance).
+            solver: ``"ddim"`` (first order, with eta) or ``"dpm++2m"`` (DPM-Solver++(2M):
+                second order, deterministic; see `digitkit.sampler.SOLVERS`).
 
         Returns:
             images: float32 (N, 28, 28) in [0, 1]. With ``return_trajectory``,
@@ -221,7 +233,7 @@ class DiffusionModel(keras.Model):
             (-1 for the result).
 
         Raises:
-            ValueError: bad digits, steps, guidance or eta.
+            ValueError: bad digits, steps, guidance, eta or solver.
         """
         return self.sampler.sample(
             parse_digits(digits),
@@ -231,6 +243,7 @@ class DiffusionModel(keras.Model):
             seed=seed,
             return_trajectory=return_trajectory,
             batch_size=batch_size,
+            solver=solver,
         )
 
     def generate(self, digits, seed=0):

@@ -123,7 +123,15 @@ def quality_record(measured, epochs, train_minutes, seconds_per_epoch, trained_o
 
 
 def evaluate_ddim(
-    model, steps=(5, 10, 20, 50), per_digit=100, guidance=None, eta=0.0, seed=0, reference=None, judge=None
+    model,
+    steps=(5, 10, 20, 50),
+    per_digit=100,
+    guidance=None,
+    eta=0.0,
+    seed=0,
+    reference=None,
+    judge=None,
+    solver="ddim",
 ):
     """Judge accuracy, Fréchet distance and sampling time for several step counts.
 
@@ -131,7 +139,8 @@ def evaluate_ddim(
         model: a trained `DiffusionModel`.
         steps: the step counts to compare.
         per_digit: samples of each digit (10 x per_digit in all).
-        guidance, eta, seed: passed to `DiffusionModel.sample` (guidance: default `digitkit.diffusion.GUIDANCE`).
+        guidance, eta, seed, solver: passed to `DiffusionModel.sample` (guidance: default
+            `digitkit.diffusion.GUIDANCE`).
         reference: real images for the Fréchet distance (default: MNIST's test set).
         judge: the grading classifier (default: the shipped judge).
 
@@ -151,7 +160,7 @@ def evaluate_ddim(
     rows = []
     for n in steps:
         start = time.perf_counter()
-        images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed)
+        images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed, solver=solver)
         seconds = time.perf_counter() - start
         rows.append(
             dict(

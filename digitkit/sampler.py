@@ -3,7 +3,8 @@
 Taught in notebooks/04_diffusion.ipynb. `DDIMSampler` joins a U-Net (`digitkit.unet`) and a
 `digitkit.scheduler.DDIMScheduler`: at each of the scheduler's timesteps it asks the network for
 ``v`` (the conditional and the unconditional prediction in one batch), mixes them by the guidance
-scale and takes the scheduler's one `~DDIMScheduler.step`.
+scale and takes the scheduler's one `~DDIMScheduler.step`, or, with ``solver="dpm++2m"``, its
+second-order `~DDIMScheduler.dpm_solver_step` (the same network, no retraining).
 
 Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
 sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
@@ -28,6 +29,18 @@ def check_guidance(guidance):
     ):
         raise ValueError(f"guidance must be a number >= 0. Received: guidance={guidance!r}")
     return float(guidance)
+
+
+SOLVERS = ("ddim", "dpm++2m")
+"""The samplers of `DDIMSampler.sample`: DDIM's first-order step (`DDIMScheduler.step`, with eta)
+and the second-order DPM-Solver++(2M) (`DDIMScheduler.dpm_solver_step`), on the same trained network."""
+
+
+def check_solver(solver):
+    """``solver`` if it is one of `SOLVERS`."""
+    if not isinstance(solver, str) or solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))}. Received: solver={solver!r}")
+    return solver
 
 
 def to_unit(x):
@@ -67,27 +80,34 @@ class DDIMSampler:
             guidance = ops.reshape(guidance, (-1, 1, 1, 1))
         return cond + guidance * (cond - uncond)
 
-    def step_model(self, guided=True):
-        """The compiled sampling step: ``[x_t, t, t_prev, labels, guidance, eta, noise] -> [x_prev, x0]``.
+    def step_model(self, guided=True, solver="ddim"):
+        """The compiled sampling step of ``solver`` (see `SOLVERS`), one functional model per kind.
 
-        One functional model per ``guided`` (without guidance, one network pass per step instead of
-        two), cached on the sampler; every input is batched (one value per image).
+        DDIM: ``[x_t, t, t_prev, labels, guidance, eta, noise] -> [x_prev, x0]``; DPM-Solver++(2M):
+        ``[x_t, t, t_prev, labels, guidance, t_last, x0_last] -> [x_prev, x0]``. Without guidance,
+        one network pass per step instead of two. Cached on the sampler; every input is batched
+        (one value per image).
         """
-        if guided not in self._step_models:
+        key = (bool(guided), check_solver(solver))
+        if key not in self._step_models:
             x_t = keras.Input(IMAGE_SHAPE, name="x_t")
             t, t_prev = keras.Input((), dtype="int32", name="t"), keras.Input((), dtype="int32", name="t_prev")
             labels = keras.Input((), dtype="int32", name="label")
-            guidance, eta = keras.Input((), name="guidance"), keras.Input((), name="eta")
-            noise = keras.Input(IMAGE_SHAPE, name="noise")
+            guidance = keras.Input((), name="guidance")
             steps = ops.cast(t, "float32")
             v = self.guided_v(x_t, steps, labels, guidance) if guided else self.network([x_t, steps, labels])
-            outputs = self.scheduler.step(v, t, t_prev, x_t, eta=eta, noise=noise)
-            self._step_models[guided] = keras.Model(
-                [x_t, t, t_prev, labels, guidance, eta, noise],
+            if solver == "ddim":
+                extra = [keras.Input((), name="eta"), keras.Input(IMAGE_SHAPE, name="noise")]
+                outputs = self.scheduler.step(v, t, t_prev, x_t, eta=extra[0], noise=extra[1])
+            else:
+                extra = [keras.Input((), dtype="int32", name="t_last"), keras.Input(IMAGE_SHAPE, name="x0_last")]
+                outputs = self.scheduler.dpm_solver_step(v, t, t_prev, x_t, x0_last=extra[1], t_last=extra[0])
+            self._step_models[key] = keras.Model(
+                [x_t, t, t_prev, labels, guidance, *extra],
                 list(outputs),
-                name="ddim_guided_step" if guided else "ddim_step",
+                name=f"{solver.replace('+', 'p')}_{'guided_' if guided else ''}step",
             )
-        return self._step_models[guided]
+        return self._step_models[key]
 
     def denoise(self, x_t, t, labels, guidance=0.0):
         """The (guided) prediction at one step: ``(noise, x0)`` as NumPy arrays like x_t, unclipped."""
@@ -106,7 +126,9 @@ class DDIMSampler:
         x0, noise = self.scheduler.predict_x0_and_noise(v, t.reshape(-1), x_t)
         return ops.convert_to_numpy(noise), ops.convert_to_numpy(x0)
 
-    def sample(self, labels, steps=20, guidance=0.0, eta=0.0, seed=0, return_trajectory=False, batch_size=500):
+    def sample(
+        self, labels, steps=20, guidance=0.0, eta=0.0, seed=0, return_trajectory=False, batch_size=500, solver="ddim"
+    ):
         """Draw one image per label; see `digitkit.diffusion.DiffusionModel.sample` for the arguments.
 
         The noise (the start and eta's) comes from ``numpy.random.default_rng(seed)``, so the same
@@ -114,37 +136,36 @@ class DDIMSampler:
         """
         labels = np.asarray(labels, dtype="int32").reshape(-1)
         timesteps = self.scheduler.timesteps(steps)
-        guidance, eta = check_guidance(guidance), self.scheduler.check_eta(eta)
+        guidance, eta, solver = check_guidance(guidance), self.scheduler.check_eta(eta), check_solver(solver)
+        if solver != "ddim" and eta > 0:
+            raise ValueError(f"eta > 0 is DDIM's alone; {solver} is deterministic. Received: eta={eta!r}")
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-        model = self.step_model(guided=guidance > 0)
+        model = self.step_model(guided=guidance > 0, solver=solver)
         n = len(labels)
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((n,) + IMAGE_SHAPE).astype("float32")
         xs, x0s = [x], []
+        t_last = int(timesteps[0])  # <= t: the first step has no earlier prediction
         for t, t_prev in zip(timesteps, list(timesteps[1:]) + [-1]):
-            noise = np.zeros_like(x)
-            if eta > 0 and t_prev >= 0:  # the last step adds none (its sigma is 0)
-                noise = rng.standard_normal(x.shape).astype("float32")
+            if solver == "ddim":
+                noise = np.zeros_like(x)
+                if eta > 0 and t_prev >= 0:  # the last step adds none (its sigma is 0)
+                    noise = rng.standard_normal(x.shape).astype("float32")
+                extra = [np.full(n, eta, "float32"), noise]
+            else:
+                extra = [np.full(n, t_last, "int32"), x0s[-1] if x0s else np.zeros_like(x)]
             chunks = []
             for j in range(0, n, int(batch_size)):
                 m = min(n, j + int(batch_size)) - j
+                common = [x[j : j + m], np.full(m, t, "int32"), np.full(m, t_prev, "int32"), labels[j : j + m]]
                 chunks.append(
-                    model.predict_on_batch(
-                        [
-                            x[j : j + m],
-                            np.full(m, t, "int32"),
-                            np.full(m, t_prev, "int32"),
-                            labels[j : j + m],
-                            np.full(m, guidance, "float32"),
-                            np.full(m, eta, "float32"),
-                            noise[j : j + m],
-                        ]
-                    )
+                    model.predict_on_batch([*common, np.full(m, guidance, "float32"), *(e[j : j + m] for e in extra)])
                 )
             x = np.concatenate([c[0] for c in chunks]).astype("float32")
             xs.append(x)
-            x0s.append(np.concatenate([c[1] for c in chunks]))
+            x0s.append(np.concatenate([c[1] for c in chunks]).astype("float32"))
+            t_last = int(t)
         images = to_unit(x)
         if not return_trajectory:
             return images

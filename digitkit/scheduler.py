@@ -164,3 +164,54 @@ class DDIMScheduler:
         if noise is not None:
             x_prev = x_prev + sigma * noise
         return x_prev, x0
+
+    def log_snr(self, t):
+        """``lambda_t = log(alpha_t / sigma_t)``, half the log signal-to-noise ratio at step t, (N, 1, 1, 1).
+
+        t = -1 (the clean image, sigma 0) gives a large finite value, not infinity.
+        """
+        ab = self.alpha_bar_at(t)
+        return 0.5 * (ops.log(ab) - ops.log(ops.maximum(1.0 - ab, 1e-12)))
+
+    def dpm_solver_step(self, model_output, t, t_prev, sample, x0_last, t_last):
+        """One DPM-Solver++(2M) step from x_t to x_{t_prev} (Lu et al., 2022, Algorithm 2).
+
+        DDIM's step is the first-order solver of the same ODE; this one is second order: it also
+        uses the clean digit predicted one step earlier (``x0_last``, at ``t_last``), through
+        ``D = x0 + (x0 - x0_last) / (2 r)`` with ``r = (lambda_t - lambda_last) / (lambda_prev - lambda_t)``,
+        then ``x_prev = (sigma_prev / sigma_t) * x_t + alpha_prev * (1 - exp(-h)) * D``, ``h = lambda_prev - lambda_t``.
+        The first step (``t_last <= t``: no earlier prediction) and the last (``t_prev = -1``) are
+        first order, i.e. exactly DDIM's deterministic step. The clean digit is clipped like DDIM's.
+
+        Args:
+            model_output: the predicted ``v`` for ``sample`` at t (N, 28, 28, 1).
+            t, t_prev: the current and the next step (ints or N ints; t_prev -1 after the last).
+            sample: x_t.
+            x0_last: the clean digit predicted at ``t_last`` (shaped like sample; ignored on the first step).
+            t_last: the step before t (an int or N ints); any value <= t marks the first step.
+
+        Returns:
+            ``(x_prev, x0)``: the sample at ``t_prev`` and the clean digit predicted at ``t``
+            (the ``x0_last`` of the next step).
+        """
+        self._check_step(t, "t", 0)
+        self._check_step(t_prev, "t_prev", -1)
+        if _is_number(t) and _is_number(t_prev) and t_prev >= t:
+            raise ValueError(f"t_prev must be smaller than t. Received: t={t!r}, t_prev={t_prev!r}")
+        x0, _ = self.predict_x0_and_noise(model_output, t, sample, clip=self.clip_sample)
+        ab, ab_prev = self.alpha_bar_at(t), self.alpha_bar_at(t_prev)
+        alpha_prev = ops.sqrt(ab_prev)
+        sigma, sigma_prev = ops.sqrt(1.0 - ab), ops.sqrt(1.0 - ab_prev)
+        # exp(-h) = (sigma_prev / alpha_prev) / (sigma / alpha): 0 at the last step, never an infinity
+        exp_minus_h = (sigma_prev * ops.sqrt(ab)) / (alpha_prev * sigma)
+        t_col = ops.reshape(ops.cast(ops.convert_to_tensor(t), "int32"), (-1, 1, 1, 1))
+        t_last_col = ops.reshape(ops.cast(ops.convert_to_tensor(t_last), "int32"), (-1, 1, 1, 1))
+        t_prev_col = ops.reshape(ops.cast(ops.convert_to_tensor(t_prev), "int32"), (-1, 1, 1, 1))
+        second_order = ops.logical_and(t_last_col > t_col, t_prev_col >= 0)
+        lam, lam_prev = self.log_snr(t), self.log_snr(t_prev)
+        lam_last = self.log_snr(ops.where(second_order, t_last_col, t_col))
+        h = ops.where(second_order, lam_prev - lam, 1.0)
+        half_over_r = ops.where(second_order, h / (2.0 * ops.maximum(lam - lam_last, 1e-12)), 0.0)
+        d = x0 + half_over_r * (x0 - ops.cast(x0_last, "float32"))
+        x_prev = (sigma_prev / sigma) * sample + alpha_prev * (1.0 - exp_minus_h) * d
+        return x_prev, x0

@@ -169,6 +169,8 @@ def test_config_round_trip():
         (dict(digits="1", steps=2.5), "steps"),
         (dict(digits="1", guidance=-1.0), "Received: guidance=-1.0"),
         (dict(digits="1", eta=2.0), "Received: eta=2.0"),
+        (dict(digits="1", solver="euler"), "Received: solver='euler'"),
+        (dict(digits="1", solver="dpm++2m", eta=0.5), "eta > 0 is DDIM's alone"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(trained, kwargs, message):
@@ -236,6 +238,29 @@ def test_compiled_sampler_matches_the_closed_form_loop(trained):
     got = model.sample([3, 1, 4, 1, 5], steps=4, guidance=2.0, eta=0.5, seed=5, batch_size=2)  # 3 chunks
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert model.sampler.step_model(True) is model.sampler.step_model(True)  # built once, then reused
+
+
+def test_dpm_solver_sampling_is_the_scheduler_step_by_step(trained):
+    model, _, _ = trained
+    digits, guidance, seed = [3, 1, 4, 1, 5], 2.0, 5
+    got = model.sample(digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m", batch_size=2)
+    labels = np.asarray(digits, "int32")
+    x = np.random.default_rng(seed).standard_normal((5, 28, 28, 1)).astype("float32")
+    timesteps = model.sampling_steps(4)
+    x0_last, t_last = np.zeros_like(x), int(timesteps[0])
+    for t, t_prev in zip(timesteps, list(timesteps[1:]) + [-1]):
+        cond = model.predict_v(x, np.full(5, t), labels)
+        v = cond + guidance * (cond - model.predict_v(x, np.full(5, t), np.full(5, 10)))
+        x, x0_last = (
+            keras.ops.convert_to_numpy(out)
+            for out in model.scheduler.dpm_solver_step(v, int(t), int(t_prev), x, x0_last, t_last)
+        )
+        t_last = int(t)
+    np.testing.assert_allclose(got, np.clip((x[..., 0] + 1) / 2, 0, 1), atol=1e-5)
+    ddim = model.sample(digits, steps=4, guidance=guidance, seed=seed)
+    assert np.abs(got - ddim).max() > 1e-3  # a different solver, not DDIM again
+    again = model.sample(digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m")  # one batch of 5
+    np.testing.assert_allclose(again, got, atol=1e-5)
 
 
 def test_denoise_is_the_closed_form_of_the_guided_v(trained):
