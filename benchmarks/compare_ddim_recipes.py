@@ -27,28 +27,32 @@ comparison is a GPU job. FD on fewer than 10,000 samples is noisy.
 """
 
 import argparse
-import math
 import os
 import time
 
 from digitkit import logs  # noqa: F401  (quiet TensorFlow: imported before Keras loads it)
 
 RECIPES = {
-    "course": dict(channels=(16, 32, 64), steps=20, guidance=None),  # None: digitkit.diffusion.GUIDANCE
-    "earlier project": dict(channels=(48, 96, 192), steps=50, guidance=None),
+    "course": dict(channels=(16, 32, 64), steps=20),
+    "earlier project": dict(channels=(48, 96, 192), steps=50),
 }
 
 
 class Sampler:
-    """A DDIM with its recipe's sampling steps, behind the course's generator API (``generate(digits, seed)``)."""
+    """A DDIM with its recipe's sampling steps, behind the course's generator API (``generate(digits, seed)``).
+
+    Guidance is the course's `digitkit.diffusion.GUIDANCE` for both recipes.
+    """
 
     conditional = True
 
-    def __init__(self, model, steps, guidance):
-        self.model, self.steps, self.guidance = model, steps, guidance
+    def __init__(self, model, steps):
+        self.model, self.steps = model, steps
 
     def generate(self, digits, seed=0):
-        return self.model.sample(digits, steps=self.steps, guidance=self.guidance, eta=0.0, seed=seed)
+        from digitkit import diffusion
+
+        return self.model.sample(digits, steps=self.steps, guidance=diffusion.GUIDANCE, eta=0.0, seed=seed)
 
 
 def run(name, recipe, x, y, epochs, seed, per_digit):
@@ -57,15 +61,11 @@ def run(name, recipe, x, y, epochs, seed, per_digit):
 
     model = diffusion.build_ddim(channels=recipe["channels"], seed=seed)
     batch_size = training.RECIPES["ddim"]["batch_size"]
-    training.compile_for_training(model, epochs * math.ceil(len(x) / batch_size), training.RECIPES["ddim"])
     start = time.perf_counter()
     training.fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, recipe=training.RECIPES["ddim"])
     minutes = (time.perf_counter() - start) / 60
-    guidance = diffusion.GUIDANCE if recipe["guidance"] is None else recipe["guidance"]
     start = time.perf_counter()
-    measured = evaluate_generator(
-        Sampler(model, recipe["steps"], guidance), per_digit=per_digit, n_frechet=10 * per_digit
-    )
+    measured = evaluate_generator(Sampler(model, recipe["steps"]), per_digit=per_digit, n_frechet=10 * per_digit)
     sampling = time.perf_counter() - start
     return dict(
         recipe=name,

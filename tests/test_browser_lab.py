@@ -42,7 +42,7 @@ MIN_SIDE = 20
 """px: a picture smaller than this is not shown (a not-yet-loaded image is 0 or 16 px tall)."""
 
 RUN_ALL_START_S = 60  # a Run All that queued no cell in this time is pressed again
-KERNELS = ("Python 3 (ipykernel)", "Python 3")  # the toolbar's kernel name once a kernel is chosen
+NO_KERNEL = (None, "", "No Kernel")  # the toolbar's kernel name before the notebook's session starts
 PAGE_STATE = """() => {
     const text = sel => { const el = document.querySelector(sel); return el ? el.textContent.trim() : null; };
     const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -130,7 +130,7 @@ def notebook(lab, chromium, tmp_path_factory):
         assert not state["errors"], "a cell failed:\n" + what_the_page_shows(page, log, diagnostics)
         if state["dialog"]:  # e.g. JupyterLab asking which kernel to start
             page.locator(".jp-Dialog .jp-mod-accept").first.click()
-        elif state["kernel"] in KERNELS and state["status"] == "idle" and not state["queued"]:
+        elif state["kernel"] not in NO_KERNEL and state["status"] == "idle" and not state["queued"]:
             if time.monotonic() > pressed + RUN_ALL_START_S:
                 page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
                 page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
