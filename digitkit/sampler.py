@@ -8,8 +8,9 @@ second-order `~DDIMScheduler.dpm_solver_step` (the same network, no retraining).
 
 Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
 sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
-one compiled call (``tf.function`` on TensorFlow, ``jax.jit`` on JAX; one trace per batch shape)
-instead of a string of eager operations.
+one XLA-compiled call (``jit_compile=True``: XLA on TensorFlow as on JAX) instead of a string of
+eager operations. On this 2-core CPU, 20 guided steps for 100 digits: 9.4 s as a ``tf.function``,
+6.1 s with XLA. XLA compiles once per batch shape, so batches are padded to a multiple of `BUCKET`.
 """
 
 import keras
@@ -34,6 +35,19 @@ def check_guidance(guidance):
 SOLVERS = ("ddim", "dpm++2m")
 """The samplers of `DDIMSampler.sample`: DDIM's first-order step (`DDIMScheduler.step`, with eta)
 and the second-order DPM-Solver++(2M) (`DDIMScheduler.dpm_solver_step`), on the same trained network."""
+
+
+BUCKET = 10
+"""Batches go through the compiled step padded to a multiple of this many images: XLA compiles
+once per batch shape (~5 s on a 2-core CPU), so 1-10 digits (what the Studio's visitors type,
+one compile at the server's warm-up) share one compiled step, 11-20 the next; the course's
+10, 100 and 500 digits are not padded at all."""
+
+
+def _pad(array, multiple):
+    """``array`` with zero rows appended up to a multiple of ``multiple`` rows (each image is independent)."""
+    extra = -len(array) % multiple
+    return array if not extra else np.concatenate([array, np.zeros((extra,) + array.shape[1:], array.dtype)])
 
 
 def check_solver(solver):
@@ -102,11 +116,13 @@ class DDIMSampler:
             else:
                 extra = [keras.Input((), dtype="int32", name="t_last"), keras.Input(IMAGE_SHAPE, name="x0_last")]
                 outputs = self.scheduler.dpm_solver_step(v, t, t_prev, x_t, x0_last=extra[1], t_last=extra[0])
-            self._step_models[key] = keras.Model(
+            model = keras.Model(
                 [x_t, t, t_prev, labels, guidance, *extra],
                 list(outputs),
                 name=f"{solver.replace('+', 'p')}_{'guided_' if guided else ''}step",
             )
+            model.compile(jit_compile=True)  # XLA on TensorFlow too: ~1.5x faster per step on CPU
+            self._step_models[key] = model
         return self._step_models[key]
 
     def denoise(self, x_t, t, labels, guidance=0.0):
@@ -159,9 +175,8 @@ class DDIMSampler:
             for j in range(0, n, int(batch_size)):
                 m = min(n, j + int(batch_size)) - j
                 common = [x[j : j + m], np.full(m, t, "int32"), np.full(m, t_prev, "int32"), labels[j : j + m]]
-                chunks.append(
-                    model.predict_on_batch([*common, np.full(m, guidance, "float32"), *(e[j : j + m] for e in extra)])
-                )
+                inputs = [*common, np.full(m, guidance, "float32"), *(e[j : j + m] for e in extra)]
+                chunks.append([out[:m] for out in model.predict_on_batch([_pad(a, BUCKET) for a in inputs])])
             x = np.concatenate([c[0] for c in chunks]).astype("float32")
             xs.append(x)
             x0s.append(np.concatenate([c[1] for c in chunks]).astype("float32"))
