@@ -2,8 +2,9 @@
 
 No retraining: the same network, sampled with DDIM's first-order step or DPM-Solver++(2M)
 (`digitkit.sampler.SOLVERS`), at several step counts and guidance scales. For each setting it
-prints the judge's class accuracy (all digits, and the worst digit), the Fréchet distance of the
-samples to the first N test images beside the judge's floor at that N, and the sampling time.
+prints `digitkit.evaluation.evaluate_ddim`'s measures: the judge's class accuracy (all digits, and
+the worst digit), the Fréchet distance of the samples to the first N test images beside the
+judge's floor at that N, and the sampling time per 100 digits.
 Every setting draws the same digits from the same starting noise (``--seed``).
 
     nice -n 19 python3 benchmarks/eval_ddim_sampling.py                  # 200 per digit (~30 min on 2 cores)
@@ -11,11 +12,8 @@ Every setting draws the same digits from the same starting noise (``--seed``).
 """
 
 import argparse
-import time
 
-import numpy as np
-
-from digitkit import diffusion, metrics, pretrained
+from digitkit import diffusion, evaluation, metrics, pretrained
 from digitkit.data import load_mnist
 
 SETTINGS = (  # solver:steps:guidance; the first is the shipped default
@@ -41,38 +39,22 @@ def parse_setting(text):
 
 
 def evaluate(model, settings, per_digit, seed=0):
-    """One dict per setting: solver, steps, guidance, accuracy, worst digit and its accuracy, FD, seconds."""
-    labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
-    _, (x_test, _) = load_mnist(normalize=True)
-    reference = metrics.judge_features(x_test[: len(labels)])
-    floor = metrics.frechet_floor(len(labels))
+    """One dict per setting (`digitkit.evaluation.evaluate_ddim`'s, with solver, guidance and FD/floor)."""
+    n = 10 * per_digit
+    reference = load_mnist(normalize=True)[1][0][:n]  # the first n test digits: the floor's comparison
+    floor = metrics.frechet_floor(n)
     rows = []
     for solver, steps, guidance in settings:
-        start = time.perf_counter()
-        images = model.sample(labels, steps=steps, guidance=guidance, solver=solver, seed=seed)
-        seconds = time.perf_counter() - start
-        predicted = metrics.judge_labels(images)
-        per_class = np.array([(predicted[labels == d] == d).mean() for d in range(10)])
-        frechet = metrics.frechet_from_features(metrics.judge_features(images), reference)
-        rows.append(
-            dict(
-                solver=solver,
-                steps=steps,
-                guidance=guidance,
-                accuracy=float((predicted == labels).mean()),
-                worst_digit=int(per_class.argmin()),
-                worst=float(per_class.min()),
-                frechet=frechet,
-                over_floor=frechet / floor,
-                seconds=seconds,
-            )
+        (row,) = evaluation.evaluate_ddim(
+            model, steps=(steps,), per_digit=per_digit, guidance=guidance, seed=seed, reference=reference, solver=solver
         )
+        rows.append(dict(row, solver=solver, guidance=guidance, over_floor=row["frechet"] / floor))
         print(format_row(rows[-1]), flush=True)
     return rows, floor
 
 
 HEADER = (
-    "| solver | steps | guidance | accuracy | worst digit | FD | FD/floor | sampling s |\n"
+    "| solver | steps | guidance | accuracy | worst digit | FD | FD/floor | s per 100 digits |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|"
 )
 
@@ -80,7 +62,8 @@ HEADER = (
 def format_row(r):
     return (
         f"| {r['solver']} | {r['steps']} | {r['guidance']:g} | {r['accuracy']:.2%} | "
-        f"{r['worst_digit']} ({r['worst']:.1%}) | {r['frechet']:.2f} | {r['over_floor']:.2f} | {r['seconds']:.0f} |"
+        f"{r['worst_digit']} ({r['worst_accuracy']:.1%}) | {r['frechet']:.2f} | {r['over_floor']:.2f} | "
+        f"{r['seconds_per_100']:.1f} |"
     )
 
 

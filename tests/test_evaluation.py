@@ -80,3 +80,33 @@ def test_quality_record_has_exactly_the_contract_keys():
 def test_generate_dispatches_counts_and_digits(judge):
     assert evaluation.is_conditional(_Copier(None)) and not evaluation.is_conditional(_Repeater(None))
     assert evaluation.generate(_Repeater(np.zeros((28, 28))), 4).shape == (4, 28, 28)
+
+
+class _CopierSampler(_Copier):
+    """A stand-in DDIM: ``sample`` returns the copier's images and records how it was called."""
+
+    def __init__(self, images):
+        super().__init__(images)
+        self.calls = []
+
+    def sample(self, labels, steps, guidance, eta, seed, solver):
+        self.calls.append(dict(steps=steps, guidance=guidance, eta=eta, seed=seed, solver=solver))
+        return self.generate(labels)
+
+
+def test_evaluate_ddim_grades_each_step_count_per_digit(mnist, judge):
+    _, (x_test, _) = mnist
+    images = x_test[:10].astype("float32") / 255.0
+    read = metrics.judge_labels(images, judge)
+    expected = np.array([float(read[d] == d) for d in range(10)])
+    model = _CopierSampler(images)
+    rows = evaluation.evaluate_ddim(
+        model, steps=(3, 7), per_digit=2, guidance=0.5, seed=4, reference=images, judge=judge, solver="dpm++2m"
+    )
+    assert [r["steps"] for r in rows] == [3, 7]
+    assert [c["steps"] for c in model.calls] == [3, 7]
+    assert model.calls[0] == dict(steps=3, guidance=0.5, eta=0.0, seed=4, solver="dpm++2m")
+    for row in rows:
+        assert row["accuracy"] == pytest.approx(expected.mean())
+        assert row["worst_digit"] == int(np.argmin(expected)) and row["worst_accuracy"] == expected.min()
+        assert row["frechet"] >= 0 and row["seconds_per_100"] >= 0
