@@ -14,7 +14,8 @@ Commands, each with an example:
       digitkit generate gan --n 16 --out digits
   digitkit evaluate classifier      measure a shipped classifier on the MNIST test set
       digitkit evaluate classifier --model dense --png confusion.png
-  digitkit train classifier|gan|cgan|ddim   train a model, record it in weights/manifest.json
+  digitkit train NAME               train a model, record it in weights/manifest.json
+      (NAME: classifier, gan, cgan, ddim or dense_gan, notebook 02's dense GAN)
       digitkit train classifier --model dense
       digitkit train ddim --epochs 4
       digitkit train cgan --resume --epochs 2 --out runs/mine   (optimizer state and epoch counter kept)
@@ -256,7 +257,8 @@ def make_parser():
     _add_train_arguments(p)
     p.set_defaults(func=_train_classifier)
     helps = {
-        "gan": "the healthy dense GAN of notebook 02",
+        "gan": "the convolutional GAN of the Studio's Generate tab (notebook 02)",
+        "dense_gan": "the dense GAN of notebook 02's failure-mode lab",
         "cgan": "the conditional GAN of notebook 03",
         "ddim": "the class-conditional diffusion model of notebook 04 (CPU: about 3 hours)",
     }
@@ -276,7 +278,7 @@ def make_parser():
             default=None,
             help="data-parallel on every accelerator, each batch split across them (KERAS_BACKEND=jax)",
         )
-        if name == "gan":
+        if name == "dense_gan":
             p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")
         if name == "cgan":
             p.add_argument(

@@ -1,7 +1,8 @@
-"""A convolutional (DCGAN-style) basic GAN: the candidate for the Generate tab's model.
+"""A convolutional (DCGAN-style) basic GAN: the shipped ``"gan"``, the Studio's Generate tab's model.
 
-Not shipped yet: 12 epochs on a shared 2-core CPU reached a Fréchet distance of
-345 (10,000 samples), above the shipped dense GAN's 324 and still falling.
+``digitkit train gan`` (45 epochs, batch 64, 74 minutes on a 2-core CPU) reaches
+a Fréchet distance of 230 on 10,000 samples (205x the judge's floor; notebook
+02's dense GAN: 324) at label entropy 2.29, every digit 7.8-13% of the samples.
 Only the two networks are new: the model is `digitkit.gan.GAN` (its
 alternating ``train_step``, the `digitkit.diagnostics.GANMonitor` diagnostics and
 ``generate(n, seed)``), so everything the course says about the dense GAN

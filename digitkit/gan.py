@@ -382,5 +382,5 @@ def gradient_norm(grads):
 
 
 def build_pretrained_gan():
-    """The untrained GAN of the shipped ``"gan"`` weights (`digitkit.load_pretrained("gan")`)."""
+    """The untrained GAN of notebook 02's ``"dense_gan"`` weights (`digitkit.load_pretrained("dense_gan")`)."""
     return GAN(latent_dim=64)

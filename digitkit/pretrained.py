@@ -20,13 +20,14 @@ _BUILDERS = {
     "dense": ("digitkit.classifier", "build_dense_classifier"),
     "dense_plain": ("digitkit.classifier", "build_plain_dense_classifier"),
     "judge": ("digitkit.classifier", "build_judge"),
-    "gan": ("digitkit.gan", "build_pretrained_gan"),
+    "gan": ("digitkit.dcgan", "build_pretrained_dcgan"),
+    "dense_gan": ("digitkit.gan", "build_pretrained_gan"),
     "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
     "ddim": ("digitkit.diffusion", "build_ddim"),
 }
 
 
-GENERATORS = ("gan", "cgan", "ddim")
+GENERATORS = ("gan", "cgan", "ddim", "dense_gan")  # trained with `digitkit train NAME`
 
 # The quality keys of every generator's manifest entry, in this order; None where one does not apply
 # (the basic GAN is not asked for digits, so it has no class accuracy).

@@ -32,6 +32,8 @@ from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, 
 from digitkit.schedules import staged_cosine
 
 GENERATORS = ("gan", "cgan", "ddim")
+# notebook 02's dense GAN: the failure-mode lab's subject, trained like the generators but not one of the course's three
+DENSE_GAN = "dense_gan"
 CLASSIFIERS = tuple(classifier.RECIPES)
 
 # DDIM's learning rate: cosine decay with warm-up, restarted at the same fractions of the run as the
@@ -39,7 +41,8 @@ CLASSIFIERS = tuple(classifier.RECIPES)
 DDIM_STAGES = ((4, 1.5e-3), (4, 7.5e-4), (10, 1e-3), (8, 7.5e-4), (10, 7.5e-4), (10, 5e-4))
 
 RECIPES = {
-    "gan": dict(epochs=65, batch_size=128, gif_every=2, monitor_samples=1000),
+    "gan": dict(epochs=45, batch_size=64, gif_every=2, monitor_samples=1000),
+    DENSE_GAN: dict(epochs=65, batch_size=128, gif_every=2, monitor_samples=1000),
     "cgan": dict(epochs=22, batch_size=64, gif_every=1, monitor_samples=1000),
     "ddim": dict(epochs=46, batch_size=64, gif_every=1, stages=DDIM_STAGES, warmup=500, weight_decay=1e-4),
     **{name: dict(recipe) for name, recipe in classifier.RECIPES.items()},
@@ -182,6 +185,10 @@ def build(name, seed=0):
     if name in CLASSIFIERS:
         return classifier.BUILDERS[name](seed=seed)
     if name == "gan":
+        from digitkit import dcgan
+
+        return dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=seed)
+    if name == DENSE_GAN:
         from digitkit.gan import GAN
 
         return GAN(seed=seed)
@@ -193,12 +200,15 @@ def build(name, seed=0):
         from digitkit import diffusion
 
         return diffusion.build_ddim(seed=seed)
-    raise ValueError(f"Unknown model. Expected one of {GENERATORS + CLASSIFIERS}. Received: name={name!r}")
+    raise ValueError(
+        f"Unknown model. Expected one of {GENERATORS + (DENSE_GAN,) + CLASSIFIERS}. Received: name={name!r}"
+    )
 
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
 HISTORIES = {
-    "gan": ("gan", "pretrained"),
+    "gan": ("gan", "dcgan_pretrained"),
+    DENSE_GAN: ("gan", "pretrained"),
     "cgan": ("cgan", "cgan_pretrained"),
     "ddim": ("ddim", "ddim_pretrained"),
     **{name: ("classifier", name) for name in CLASSIFIERS},
@@ -264,7 +274,8 @@ def train(
     """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
 
     Args:
-        name: ``"gan"``, ``"cgan"``, ``"ddim"`` or a classifier (``"dense"``, ``"dense_plain"``, ``"judge"``).
+        name: ``"gan"``, ``"cgan"``, ``"ddim"``, ``"dense_gan"`` (notebook 02's) or a classifier
+            (``"dense"``, ``"dense_plain"``, ``"judge"``).
         epochs: epochs to train now (default: the recipe's).
         seed: seeds the weights and the model's noise.
         out: folder for everything written (default: the shipped places, see `places`).

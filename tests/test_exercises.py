@@ -76,7 +76,7 @@ def test_answers_that_need_the_shipped_models(capsys):
     index = int(wrong[p[wrong].max(axis=1).argmax()])
     assert nb01.q4.check(index) is True and nb01.q4.check(int(wrong[0]) if wrong[0] != index else 0) is False
 
-    read = int(metrics.judge_labels(digitkit.load_pretrained("gan").generate(1, seed=nb02.SAMPLE_SEED))[0])
+    read = int(metrics.judge_labels(digitkit.load_pretrained("dense_gan").generate(1, seed=nb02.SAMPLE_SEED))[0])
     assert nb02.q4.check(read) is True and nb02.q4.check((read + 1) % 10) is False
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["Correct", "Wrong"] * 3

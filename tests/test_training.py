@@ -27,7 +27,7 @@ def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     shipped = {p: p.stat().st_mtime for p in [*pretrained.weights_dir().iterdir(), *runs.training_dir().iterdir()]}
     result = dict(out=out, shipped=shipped, models={}, random_state_kept={})
-    for name in ("dense_plain", "gan", "cgan", "ddim"):
+    for name in ("dense_plain", "gan", "cgan", "ddim", training.DENSE_GAN):
         before = _global_random_state()
         model, _ = training.train(name, out=out, monitor_samples=20, **TINY)
         after = _global_random_state()
@@ -43,7 +43,7 @@ def test_training_writes_nothing_into_the_shipped_folders(trained):
     assert now == trained["shipped"]
 
 
-@pytest.mark.parametrize("name", training.GENERATORS)
+@pytest.mark.parametrize("name", (*training.GENERATORS, training.DENSE_GAN))
 def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     out = trained["out"]
     quality = pretrained.quality(name, directory=out)
@@ -51,7 +51,8 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     assert quality["n_frechet"] == 20 and quality["epochs"] == 1 and quality["frechet"] > 0
     assert quality["frechet_over_floor"] == pytest.approx(quality["frechet"] / quality["frechet_floor"], rel=0.01)
     assert sum(quality["digit_shares"]) == pytest.approx(1.0, abs=1e-3)
-    if name == "gan":
+    unconditional = name in ("gan", training.DENSE_GAN)
+    if unconditional:
         assert quality["class_accuracy"] is None and quality["per_class"] is None and quality["settings"] == {}
     else:
         assert len(quality["per_class"]) == 10 and 0 <= quality["class_accuracy"] <= 1
@@ -61,10 +62,12 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     entry = pretrained.read_manifest(out)[name]
     assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
     loaded = pretrained.load_pretrained(name, directory=out)
-    drawn = evaluation.generate(loaded, "01" if name != "gan" else 2, seed=0)
-    np.testing.assert_array_equal(drawn, evaluation.generate(trained["models"][name], "01" if name != "gan" else 2))
+    what = 2 if unconditional else "01"
+    np.testing.assert_array_equal(
+        evaluation.generate(loaded, what, seed=0), evaluation.generate(trained["models"][name], what, seed=0)
+    )
     assert len(viz.read_gif(out / f"{name}.gif")) >= 1
-    history = runs.load_runs(out / f"{name}_runs.json")[training.HISTORIES[name][1]]
+    history = runs.load_runs(training.places(name, out)["history"])[training.HISTORIES[name][1]]
     assert history["epochs"] == [1] and len(history["history"]["epoch_seconds"]) == 1
 
 
@@ -90,12 +93,12 @@ def test_resume_restores_both_optimizers_and_numbers_the_epochs_on(trained):
         assert len(state) == len(saved[side]) > 2  # iterations, learning rate and Adam's moments
         for a, b in zip(state, saved[side]):
             np.testing.assert_array_equal(a, b)
-    assert int(restored.d_optimizer.iterations) == 2  # 256 images in batches of 128, one epoch
+    assert int(restored.d_optimizer.iterations) == 4  # 256 images in batches of 64, one epoch
     model, quality = training.train("gan", out=out, resume=True, **{**TINY, "epochs": 1})
-    assert int(model.d_optimizer.iterations) == 4 and int(model.g_optimizer.iterations) == 4
+    assert int(model.d_optimizer.iterations) == 8 and int(model.g_optimizer.iterations) == 8
     assert quality["epochs"] == 2
     assert pretrained.read_manifest(out)["gan"]["command"] == "digitkit train gan --epochs 2 --seed 0"
-    record = runs.load_runs(out / "gan_runs.json")["pretrained"]
+    record = runs.load_runs(out / "gan_runs.json")["dcgan_pretrained"]
     assert record["epochs"] == [1, 2] and len(record["history"]["d_loss"]) == 2
     assert len(viz.read_gif(out / "gan.gif")) > 1  # the resumed run extends the GIF
 
@@ -151,3 +154,12 @@ def test_a_course_read_from_the_installed_package_is_never_written_to(tmp_path, 
     monkeypatch.chdir(tmp_path)
     where = training.places("cgan")
     assert all(pathlib.Path(p).resolve().is_relative_to((tmp_path / "runs" / "cgan").resolve()) for p in where.values())
+
+
+def test_gan_is_the_convolutional_generator_and_dense_gan_the_dense_one():
+    def kinds(name):
+        return {type(layer).__name__ for layer in training.build(name).generator.layers}
+
+    assert "Conv2DTranspose" in kinds("gan")
+    assert "Conv2DTranspose" not in kinds(training.DENSE_GAN) and "Dense" in kinds(training.DENSE_GAN)
+    assert training.RECIPES["gan"]["batch_size"] == 64 and training.RECIPES[training.DENSE_GAN]["batch_size"] == 128

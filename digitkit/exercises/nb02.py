@@ -61,7 +61,7 @@ def _check_slope(answer):
 def _judge_reads_sample():
     from digitkit.metrics import judge_labels
 
-    image = pretrained("gan").generate(1, seed=SAMPLE_SEED)
+    image = pretrained("dense_gan").generate(1, seed=SAMPLE_SEED)
     return int(judge_labels(image)[0])
 
 
@@ -93,7 +93,7 @@ q3 = Exercise(
     "0.01: d/dl log(1 - sigmoid(l)) = -sigmoid(l) = -D(G(z)).",
 )
 q4 = Exercise(
-    f"Which digit does the judge read in the pretrained GAN's sample model.generate(1, seed={SAMPLE_SEED})?",
+    f"Which digit does the judge read in the pretrained dense GAN's sample model.generate(1, seed={SAMPLE_SEED})?",
     _check_judge_reads,
     f"`metrics.judge_labels(model.generate(1, seed={SAMPLE_SEED}))`",
     lambda: f"{_judge_reads_sample()}: `metrics.judge_labels(model.generate(1, seed={SAMPLE_SEED}))[0]`.",
