@@ -29,6 +29,10 @@ import argparse
 import os
 import sys
 
+from digitkit.pretrained import TRAINED_GENERATORS
+
+UNCONDITIONAL = ("gan", "dense_gan")  # `digitkit generate` draws random digits (--n), no DIGITS
+
 
 def _train_options(args):
     """The keyword arguments of `digitkit.training.train` from the command line (the CLI sets the global seed)."""
@@ -119,9 +123,11 @@ def _check_generate(parser, args):
     """Everything about a generate command that can be wrong, checked before TensorFlow loads."""
     from digitkit.data import parse_digits
 
-    if args.model == "gan":
+    if args.model in UNCONDITIONAL:
         if args.digits is not None:
-            parser.error(f"the gan draws random digits and takes no DIGITS (use --n). Received: {args.digits!r}")
+            parser.error(
+                f"the {args.model} draws random digits and takes no DIGITS (use --n). Received: {args.digits!r}"
+            )
     else:
         try:
             args.digits = "".join(str(d) for d in parse_digits(args.digits or "0123456789"))
@@ -145,7 +151,7 @@ def generated_names(model, seed, digits=None, n=1, steps=None, guidance=None):
     ``ddim_seed0_steps20_guidance0.25_646775_...``; ``gan_seed0_n8_0.png`` ...
     """
     stem = f"{model}_seed{seed}" + (f"_steps{steps}_guidance{guidance:g}" if model == "ddim" else "")
-    if model == "gan":
+    if model in UNCONDITIONAL:
         stem += f"_n{n}"
         return [f"{stem}_{i}.png" for i in range(n)], f"{stem}_grid.png"
     stem += f"_{digits}" + (f"_x{n}" if n > 1 else "")
@@ -162,7 +168,7 @@ def _generate(args):
     from digitkit import pretrained, viz
 
     generator = pretrained.load_pretrained(args.model)
-    if args.model == "gan":
+    if args.model in UNCONDITIONAL:
         images = generator.generate(args.n, seed=args.seed)
     elif args.model == "cgan":
         images = generator.generate(args.digits * args.n, seed=args.seed)
@@ -311,10 +317,11 @@ def make_parser():
         epilog="examples: digitkit generate cgan 646775 --out digits\n"
         "          digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits\n"
         "          digitkit generate gan --n 16 --seed 1 --out digits\n"
+        "          digitkit generate dense_gan --n 16 --out digits   (notebook 02's dense GAN)\n"
         "The seed and settings are in the file names: the same command writes the same files.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", choices=["gan", "cgan", "ddim"])
+    p.add_argument("model", choices=TRAINED_GENERATORS)
     p.add_argument(
         "digits",
         nargs="?",
@@ -325,7 +332,7 @@ def make_parser():
         "--n",
         type=int,
         default=None,
-        help="gan: how many digits (default 10); cgan, ddim: how many of each (default 1)",
+        help="gan, dense_gan: how many digits (default 10); cgan, ddim: how many of each (default 1)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="ddim: denoising steps (default 20)")
@@ -344,7 +351,7 @@ def main(argv=None):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "generate":
         if args.n is None:
-            args.n = 10 if args.model == "gan" else 1
+            args.n = 10 if args.model in UNCONDITIONAL else 1
         _check_generate(args.parser, args)
     _quiet_or_verbose(args.verbose)
     return args.func(args)

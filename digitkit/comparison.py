@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from digitkit import metrics, viz
+from digitkit.pretrained import GENERATORS
 
-GENERATORS = ("gan", "cgan", "ddim")
 CONDITIONAL = ("cgan", "ddim")
 MEASURES = (
     "class accuracy",

@@ -27,7 +27,12 @@ _BUILDERS = {
 }
 
 
-GENERATORS = ("gan", "cgan", "ddim", "dense_gan")  # trained with `digitkit train NAME`
+GENERATORS = ("gan", "cgan", "ddim")
+"""The course's three generators: the Studio's, notebook 06's and `digitkit generate`'s."""
+DENSE_GAN = "dense_gan"
+"""Notebook 02's dense GAN, the failure-mode lab's subject: trained and shipped like a generator."""
+TRAINED_GENERATORS = GENERATORS + (DENSE_GAN,)
+"""Every generator `digitkit train NAME` makes (with its GIF, history and per-epoch diagnostics)."""
 
 # The quality keys of every generator's manifest entry, in this order; None where one does not apply
 # (the basic GAN is not asked for digits, so it has no class accuracy).
@@ -141,7 +146,7 @@ def quality(name, directory=None):
     if entry is None:
         raise FileNotFoundError(
             f"{directory / 'manifest.json'} has no entry for {name!r}: train it with "
-            f"`digitkit train {name if name in GENERATORS else 'classifier --model ' + name}`."
+            f"`digitkit train {name if name in TRAINED_GENERATORS else 'classifier --model ' + name}`."
         )
     return dict(entry["quality"])
 

@@ -31,9 +31,7 @@ from digitkit.data import load_mnist
 from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, quality_record
 from digitkit.schedules import staged_cosine
 
-GENERATORS = ("gan", "cgan", "ddim")
-# notebook 02's dense GAN: the failure-mode lab's subject, trained like the generators but not one of the course's three
-DENSE_GAN = "dense_gan"
+GENERATORS, DENSE_GAN, TRAINED_GENERATORS = pretrained.GENERATORS, pretrained.DENSE_GAN, pretrained.TRAINED_GENERATORS
 CLASSIFIERS = tuple(classifier.RECIPES)
 
 # DDIM's learning rate: cosine decay with warm-up, restarted at the same fractions of the run as the
@@ -200,9 +198,7 @@ def build(name, seed=0):
         from digitkit import diffusion
 
         return diffusion.build_ddim(seed=seed)
-    raise ValueError(
-        f"Unknown model. Expected one of {GENERATORS + (DENSE_GAN,) + CLASSIFIERS}. Received: name={name!r}"
-    )
+    raise ValueError(f"Unknown model. Expected one of {TRAINED_GENERATORS + CLASSIFIERS}. Received: name={name!r}")
 
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these

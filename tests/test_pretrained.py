@@ -79,7 +79,7 @@ def test_quality_reads_the_manifest_and_names_missing_entries(tmp_path):
         pretrained.quality("vae")
 
 
-@pytest.mark.parametrize("name", pretrained.GENERATORS)
+@pytest.mark.parametrize("name", pretrained.TRAINED_GENERATORS)
 def test_every_shipped_generator_has_the_same_quality_keys(name):
     quality = pretrained.quality(name)
     assert sorted(quality) == sorted(pretrained.GENERATOR_QUALITY_KEYS)

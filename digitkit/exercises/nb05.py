@@ -1,8 +1,7 @@
 """Exercises of notebooks/05_studio.ipynb: the Digit Studio."""
 
 from digitkit.exercises import AnswerError, Exercise, as_int, as_name, call
-
-GENERATORS = ("gan", "cgan", "ddim")
+from digitkit.pretrained import GENERATORS
 
 
 def _check_advanced_count(answer):

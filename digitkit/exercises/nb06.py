@@ -3,8 +3,8 @@
 import numpy as np
 
 from digitkit.exercises import AnswerError, Exercise, as_int, as_name, as_number, expect_close
+from digitkit.pretrained import GENERATORS
 
-GENERATORS = ("gan", "cgan", "ddim")
 SMALL, LARGE = 100, 1000
 
 
