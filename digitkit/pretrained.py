@@ -28,7 +28,7 @@ _BUILDERS = {
 
 
 GENERATORS = ("gan", "cgan", "ddim")
-"""The course's three generators: the Studio's, notebook 06's and `digitkit generate`'s."""
+"""The course's three generators: the Studio's and notebook 06's."""
 DENSE_GAN = "dense_gan"
 """Notebook 02's dense GAN, the failure-mode lab's subject: trained and shipped like a generator."""
 TRAINED_GENERATORS = GENERATORS + (DENSE_GAN,)
