@@ -116,6 +116,28 @@ def test_networks_only_shares_the_networks_without_optimizers():
     assert twin.d_optimizer is None and twin.d_steps == 2 and twin.seed == 5
 
 
+def test_the_averaged_generator_is_the_moving_average_of_its_weights(real_batch):
+    model = gan.GAN(latent_dim=4, ema_momentum=0.5, seed=1)
+    model.compile()
+    start = [np.array(w) for w in model.generator.trainable_weights]
+    model.fit(real_batch, epochs=1, batch_size=8, verbose=0)  # two generator steps
+    last = [np.array(w) for w in model.generator.trainable_weights]
+    model.use_averaged_weights()
+    averaged = [np.array(w) for w in model.generator.trainable_weights]
+    changed = [i for i, (a, b) in enumerate(zip(start, last)) if not np.allclose(a, b)]
+    assert changed  # training moved the weights, and the average lies strictly between start and end
+    for i in changed:
+        assert not np.allclose(averaged[i], last[i]) and not np.allclose(averaged[i], start[i])
+        assert np.abs(averaged[i] - last[i]).max() <= np.abs(start[i] - last[i]).max() + 1e-6
+
+
+def test_use_averaged_weights_needs_an_average():
+    with pytest.raises(ValueError, match="ema_momentum"):
+        gan.GAN(latent_dim=4).use_averaged_weights()
+    with pytest.raises(ValueError, match="trained=False"):
+        gan.GAN(latent_dim=4, ema_momentum=0.9).use_averaged_weights()
+
+
 @pytest.mark.parametrize(
     "kwargs, word",
     [
@@ -125,6 +147,8 @@ def test_networks_only_shares_the_networks_without_optimizers():
         (dict(d_steps=0), "d_steps"),
         (dict(label_smoothing=0.7), "label_smoothing"),
         (dict(generator_loss="hinge"), "generator_loss"),
+        (dict(ema_momentum=1.0), "ema_momentum"),
+        (dict(ema_momentum=True), "ema_momentum"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, word):
@@ -142,18 +166,16 @@ def test_bad_sizes_raise():
 
 
 def test_config_round_trip():
-    model = gan.GAN(latent_dim=7, d_learning_rate=1e-3, d_steps=3, label_smoothing=0.2, generator_loss="saturating")
+    model = gan.GAN(
+        latent_dim=7,
+        d_learning_rate=1e-3,
+        d_steps=3,
+        label_smoothing=0.2,
+        generator_loss="saturating",
+        ema_momentum=0.9,
+    )
     clone = gan.GAN.from_config(model.get_config())
-    for key in (
-        "latent_dim",
-        "d_learning_rate",
-        "g_learning_rate",
-        "d_steps",
-        "label_smoothing",
-        "generator_loss",
-        "beta_1",
-    ):
-        assert getattr(clone, key) == getattr(model, key)
+    assert clone.settings() == model.settings() and model.settings()["ema_momentum"] == 0.9
     assert clone.generator.count_params() == model.generator.count_params()
 
 
