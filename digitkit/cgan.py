@@ -24,7 +24,9 @@ from digitkit.seeding import initializer, layer_seed
 NUM_CLASSES = 10
 
 
-def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, name="cgenerator", seed=0):
+def build_conditional_generator(
+    latent_dim=64, filters=(64, 32), label_dim=16, name="cgenerator", seed=0, classes=NUM_CLASSES
+):
     """A compact DCGAN-style generator conditioned on a label vector.
 
     Noise and a learned projection of the label are mixed by a Dense layer
@@ -39,15 +41,16 @@ def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, n
             also accepts blended label vectors).
         name: the model's name.
         seed: seed of the initial weights.
+        classes: length of the label vector (10 digits; `digitkit.selfcond` conditions on clusters).
 
     Returns:
-        A `keras.Model` from ``[noise (N, latent_dim), labels (N, 10)]`` to
+        A `keras.Model` from ``[noise (N, latent_dim), labels (N, classes)]`` to
         images (N, 28, 28, 1) in [0, 1].
     """
-    check_positive(latent_dim=latent_dim, label_dim=label_dim)
+    check_positive(latent_dim=latent_dim, label_dim=label_dim, classes=classes)
     side = IMAGE_SIZE // 4  # two stride-2 transposed convolutions grow it to the image size
     noise = keras.Input((latent_dim,), name="noise")
-    label = keras.Input((NUM_CLASSES,), name="label")
+    label = keras.Input((classes,), name="label")
     embedding = layers.Dense(label_dim, name="label_embedding", kernel_initializer=initializer(seed, 0))(label)
     x = layers.Concatenate()([noise, embedding])
     x = layers.Dense(side * side * filters[0], use_bias=False, kernel_initializer=initializer(seed, 1))(x)
@@ -71,7 +74,7 @@ def build_conditional_generator(latent_dim=64, filters=(64, 32), label_dim=16, n
     return keras.Model([noise, label], x, name=name)
 
 
-def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0):
+def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0, classes=NUM_CLASSES):
     """A small convolutional discriminator that also sees the label.
 
     The label vector is projected to a 28x28 map stacked on the image as a
@@ -83,14 +86,16 @@ def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscri
         dropout: dropout after each convolution.
         name: the model's name.
         seed: seed of the initial weights and of the dropout masks.
+        classes: length of the label vector.
 
     Returns:
-        A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, 10)]`` to (N, 1) logits.
+        A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, classes)]`` to (N, 1) logits.
     """
+    check_positive(classes=classes)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1). Received: dropout={dropout}")
     image = keras.Input(IMAGE_SHAPE, name="image")
-    label = keras.Input((NUM_CLASSES,), name="label")
+    label = keras.Input((classes,), name="label")
     label_map = layers.Reshape(IMAGE_SHAPE)(layers.Dense(NUM_PIXELS, kernel_initializer=initializer(seed, 100))(label))
     x = layers.Concatenate()([image, label_map])
     for i, f in enumerate(filters):

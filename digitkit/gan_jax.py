@@ -82,7 +82,9 @@ def train_step(model, state, data):
         ``(logs, new state)`` as Keras' JAX trainer expects.
     """
     trainable, non_trainable, opt_values, metric_values = state
-    real, conditions = model.batch_parts(data)
+    mapping = list(zip(model.trainable_variables, trainable)) + list(zip(model.non_trainable_variables, non_trainable))
+    with keras.StatelessScope(state_mapping=mapping):  # a hook may read the model's variables (selfcond's centres)
+        real, conditions = model.batch_parts(data)
     split = len(model.d_optimizer.variables)
     d_opt, g_opt = list(opt_values[:split]), list(opt_values[split:])
     for _ in range(model.d_steps):
