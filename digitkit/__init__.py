@@ -4,7 +4,7 @@ Public API (stable; the notebooks and later chapters rely on it)::
 
     digitkit.load_mnist()                 # ((x_train, y_train), (x_test, y_test))
     digitkit.prepare_drawing(image)       # canvas/photo -> MNIST-style 28x28
-    digitkit.load_pretrained("dense")     # or "judge", "gan", "cgan", "ddim", "dense_gan"
+    digitkit.load_pretrained("dense")     # or "judge", "gan", "cgan", "ddim", "dense_gan", "dcgan"
     digitkit.project_dir()                # the course folder (data/, weights/, assets/)
 
 Importing it first (as every notebook does) keeps TensorFlow's log lines out of

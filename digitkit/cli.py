@@ -15,7 +15,7 @@ Commands, each with an example:
   digitkit evaluate classifier      measure a shipped classifier on the MNIST test set
       digitkit evaluate classifier --model dense --png confusion.png
   digitkit train NAME               train a model, record it in weights/manifest.json
-      (NAME: classifier, gan, cgan, ddim or dense_gan, notebook 02's dense GAN)
+      (NAME: classifier, gan, cgan, ddim, or notebook 02's dense_gan and dcgan)
       digitkit train classifier --model dense
       digitkit train ddim --epochs 4
       digitkit train cgan --resume --epochs 2 --out runs/mine   (optimizer state and epoch counter kept)
@@ -29,9 +29,9 @@ import argparse
 import os
 import sys
 
-from digitkit.pretrained import TRAINED_GENERATORS
+from digitkit.pretrained import DCGAN, DENSE_GAN, TRAINED_GENERATORS
 
-UNCONDITIONAL = ("gan", "dense_gan")  # `digitkit generate` draws random digits (--n), no DIGITS
+UNCONDITIONAL = ("gan", DENSE_GAN, DCGAN)  # `digitkit generate` draws random digits (--n), no DIGITS
 
 
 def _train_options(args):
@@ -263,8 +263,9 @@ def make_parser():
     _add_train_arguments(p)
     p.set_defaults(func=_train_classifier)
     helps = {
-        "gan": "the convolutional GAN of the Studio's Generate tab (notebook 02)",
+        "gan": "the self-conditioned GAN of the Studio's Generate tab (notebook 02)",
         "dense_gan": "the dense GAN of notebook 02's failure-mode lab",
+        "dcgan": "the plain convolutional GAN of notebook 02",
         "cgan": "the conditional GAN of notebook 03",
         "ddim": "the class-conditional diffusion model of notebook 04 (CPU: about 3 hours)",
     }
@@ -317,7 +318,7 @@ def make_parser():
         epilog="examples: digitkit generate cgan 646775 --out digits\n"
         "          digitkit generate ddim 0123456789 --steps 20 --guidance 0.25 --out digits\n"
         "          digitkit generate gan --n 16 --seed 1 --out digits\n"
-        "          digitkit generate dense_gan --n 16 --out digits   (notebook 02's dense GAN)\n"
+        "          digitkit generate dense_gan --n 16 --out digits   (notebook 02's dense GAN; dcgan its conv one)\n"
         "The seed and settings are in the file names: the same command writes the same files.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -332,7 +333,7 @@ def make_parser():
         "--n",
         type=int,
         default=None,
-        help="gan, dense_gan: how many digits (default 10); cgan, ddim: how many of each (default 1)",
+        help="gan, dense_gan, dcgan: how many digits (default 10); cgan, ddim: how many of each (default 1)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="ddim: denoising steps (default 20)")

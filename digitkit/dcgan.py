@@ -1,8 +1,12 @@
-"""A convolutional (DCGAN-style) basic GAN: the shipped ``"gan"``, the Studio's Generate tab's model.
+"""A convolutional (DCGAN-style) basic GAN: notebook 02's ``"dcgan"``, between the dense GAN and the shipped ``"gan"``.
 
-``digitkit train gan`` (45 epochs, batch 64, 74 minutes on a 2-core CPU) reaches
+``digitkit train dcgan`` (45 epochs, batch 64, 74 minutes on a 2-core CPU) reaches
 a Fréchet distance of 230 on 10,000 samples (205x the judge's floor; notebook
 02's dense GAN: 324) at label entropy 2.29, every digit 7.8-13% of the samples.
+What is left are blends between digits, which the shipped ``"gan"``
+(`digitkit.selfcond`, the conditional GAN's networks told one of 50 clusters
+of the training images) avoids.
+
 Only the two networks are new: the model is `digitkit.gan.GAN` (its
 alternating ``train_step``, the `digitkit.diagnostics.GANMonitor` diagnostics and
 ``generate(n, seed)``), so everything the course says about the dense GAN
@@ -22,7 +26,7 @@ from keras import layers
 from digitkit import gan as gan_lib
 from digitkit.data import IMAGE_SHAPE, IMAGE_SIZE
 
-# The architecture of the shipped "gan" weights (`build_pretrained_dcgan`).
+# The architecture of the shipped "dcgan" weights (`build_pretrained_dcgan`).
 ARCHITECTURE = dict(latent_dim=64, generator_filters=(64, 32), discriminator_filters=(32, 64), dropout=0.3)
 
 
@@ -138,5 +142,5 @@ def make_dcgan(
 
 
 def build_pretrained_dcgan():
-    """The untrained GAN of the shipped ``"gan"`` weights (`digitkit.load_pretrained("gan")`)."""
+    """The untrained GAN of the shipped ``"dcgan"`` weights (`digitkit.load_pretrained("dcgan")`)."""
     return make_dcgan(**ARCHITECTURE)

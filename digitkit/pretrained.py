@@ -20,8 +20,9 @@ _BUILDERS = {
     "dense": ("digitkit.classifier", "build_dense_classifier"),
     "dense_plain": ("digitkit.classifier", "build_plain_dense_classifier"),
     "judge": ("digitkit.classifier", "build_judge"),
-    "gan": ("digitkit.dcgan", "build_pretrained_dcgan"),
+    "gan": ("digitkit.selfcond", "build_pretrained_selfcond"),
     "dense_gan": ("digitkit.gan", "build_pretrained_gan"),
+    "dcgan": ("digitkit.dcgan", "build_pretrained_dcgan"),
     "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
     "ddim": ("digitkit.diffusion", "build_ddim"),
 }
@@ -31,7 +32,9 @@ GENERATORS = ("gan", "cgan", "ddim")
 """The course's three generators: the Studio's and notebook 06's."""
 DENSE_GAN = "dense_gan"
 """Notebook 02's dense GAN, the failure-mode lab's subject: trained and shipped like a generator."""
-TRAINED_GENERATORS = GENERATORS + (DENSE_GAN,)
+DCGAN = "dcgan"
+"""Notebook 02's plain convolutional GAN, the step between the dense GAN and the shipped self-conditioned ``"gan"``."""
+TRAINED_GENERATORS = GENERATORS + (DENSE_GAN, DCGAN)
 """Every generator `digitkit train NAME` makes (with its GIF, history and per-epoch diagnostics)."""
 
 # The quality keys of every generator's manifest entry, in this order; None where one does not apply

@@ -31,7 +31,8 @@ from digitkit.data import load_mnist
 from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, quality_record
 from digitkit.schedules import staged_cosine
 
-GENERATORS, DENSE_GAN, TRAINED_GENERATORS = pretrained.GENERATORS, pretrained.DENSE_GAN, pretrained.TRAINED_GENERATORS
+GENERATORS, TRAINED_GENERATORS = pretrained.GENERATORS, pretrained.TRAINED_GENERATORS
+DENSE_GAN, DCGAN = pretrained.DENSE_GAN, pretrained.DCGAN
 CLASSIFIERS = tuple(classifier.RECIPES)
 
 # DDIM's learning rate: cosine decay with warm-up, restarted at the same fractions of the run as the
@@ -39,9 +40,10 @@ CLASSIFIERS = tuple(classifier.RECIPES)
 DDIM_STAGES = ((4, 1.5e-3), (4, 7.5e-4), (10, 1e-3), (8, 7.5e-4), (10, 7.5e-4), (10, 5e-4))
 
 RECIPES = {
-    "gan": dict(epochs=45, batch_size=64, gif_every=2, monitor_samples=1000),
+    "gan": dict(epochs=40, batch_size=64, gif_every=2, monitor_samples=1000, ema_momentum=0.999),
     DENSE_GAN: dict(epochs=65, batch_size=128, gif_every=2, monitor_samples=1000),
-    "cgan": dict(epochs=22, batch_size=64, gif_every=1, monitor_samples=1000),
+    DCGAN: dict(epochs=45, batch_size=64, gif_every=2, monitor_samples=1000),
+    "cgan": dict(epochs=30, batch_size=64, gif_every=1, monitor_samples=1000, ema_momentum=0.999),
     "ddim": dict(epochs=46, batch_size=64, gif_every=1, stages=DDIM_STAGES, warmup=500, weight_decay=1e-4),
     **{name: dict(recipe) for name, recipe in classifier.RECIPES.items()},
 }
@@ -183,17 +185,23 @@ def build(name, seed=0):
     if name in CLASSIFIERS:
         return classifier.BUILDERS[name](seed=seed)
     if name == "gan":
-        from digitkit import dcgan
+        from digitkit import selfcond
 
-        return dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=seed)
+        return selfcond.SelfConditionedGAN(
+            **selfcond.ARCHITECTURE, seed=seed, ema_momentum=RECIPES[name]["ema_momentum"]
+        )
     if name == DENSE_GAN:
         from digitkit.gan import GAN
 
         return GAN(seed=seed)
+    if name == DCGAN:
+        from digitkit import dcgan
+
+        return dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=seed)
     if name == "cgan":
         from digitkit.cgan import ConditionalGAN
 
-        return ConditionalGAN(seed=seed)
+        return ConditionalGAN(seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
     if name == "ddim":
         from digitkit import diffusion
 
@@ -203,8 +211,9 @@ def build(name, seed=0):
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
 HISTORIES = {
-    "gan": ("gan", "dcgan_pretrained"),
+    "gan": ("gan", "selfcond_pretrained"),
     DENSE_GAN: ("gan", "pretrained"),
+    DCGAN: ("gan", "dcgan_pretrained"),
     "cgan": ("cgan", "cgan_pretrained"),
     "ddim": ("ddim", "ddim_pretrained"),
     **{name: ("classifier", name) for name in CLASSIFIERS},
@@ -270,7 +279,7 @@ def train(
     """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
 
     Args:
-        name: ``"gan"``, ``"cgan"``, ``"ddim"``, ``"dense_gan"`` (notebook 02's) or a classifier
+        name: ``"gan"``, ``"cgan"``, ``"ddim"``, ``"dense_gan"`` or ``"dcgan"`` (notebook 02's) or a classifier
             (``"dense"``, ``"dense_plain"``, ``"judge"``).
         epochs: epochs to train now (default: the recipe's).
         seed: seeds the weights and the model's noise.
@@ -331,6 +340,8 @@ def train(
         callbacks=[Checkpoint(where["checkpoint"], seed=done["seed"], minutes_before=done["minutes"])],
     )
     minutes = done["minutes"] + (time.time() - start) / 60
+    if getattr(model, "ema_momentum", None):
+        model.use_averaged_weights()  # the weights to ship and judge: the generator's moving average
     measured = evaluate_generator(model, **{**EVALUATION, **(evaluation or {})})
     quality = quality_record(measured, total, minutes, float(np.median(history["epoch_seconds"])), device_note())
     _write(name, model, quality, history, where, done, total, recipe, evaluation, resume)

@@ -99,6 +99,7 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
         (["generate", "cgan", "12a", "--out", "d"], "exit 2"),
         (["generate", "gan", "646775", "--out", "d"], "exit 2"),
         (["generate", "dense_gan", "646775", "--out", "d"], "exit 2"),
+        (["generate", "dcgan", "646775", "--out", "d"], "exit 2"),
         (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
     ],
 )
@@ -143,14 +144,15 @@ def test_generate_writes_the_same_files_for_the_same_command(tmp_path, capsys):
     assert (first / "cgan_seed4_646775_grid.png").read_bytes() != (first / "cgan_seed3_646775_grid.png").read_bytes()
 
 
-def test_generate_draws_notebook_02s_dense_gan_apart_from_the_gan(tmp_path, capsys):
-    cli.main(["generate", "dense_gan", "--n", "3", "--seed", "1", "--out", str(tmp_path)])
+@pytest.mark.parametrize("name", ["dense_gan", "dcgan"])
+def test_generate_draws_notebook_02s_gans_apart_from_the_gan(tmp_path, capsys, name):
+    cli.main(["generate", name, "--n", "3", "--seed", "1", "--out", str(tmp_path)])
     cli.main(["generate", "gan", "--n", "3", "--seed", "1", "--out", str(tmp_path)])
-    dense, conv = (iio.imread(tmp_path / f"{name}_seed1_n3_grid.png") for name in ("dense_gan", "gan"))
-    assert dense.shape == conv.shape == (30, 3 * 29 + 1)
-    singles = sorted(f.name for f in tmp_path.glob("dense_gan_*_?.png"))
-    assert singles == [f"dense_gan_seed1_n3_{i}.png" for i in range(3)]
-    assert np.abs(dense.astype(int) - conv.astype(int)).mean() > 5  # two different networks, not one twice
+    theirs, ours = (iio.imread(tmp_path / f"{model}_seed1_n3_grid.png") for model in (name, "gan"))
+    assert theirs.shape == ours.shape == (30, 3 * 29 + 1)
+    singles = sorted(f.name for f in tmp_path.glob(f"{name}_*_?.png"))
+    assert singles == [f"{name}_seed1_n3_{i}.png" for i in range(3)]
+    assert np.abs(theirs.astype(int) - ours.astype(int)).mean() > 5  # two different networks, not one twice
 
 
 def test_generated_names_carry_every_setting():

@@ -1,4 +1,4 @@
-"""The GAN's and the conditional GAN's JAX train step (`digitkit.gan_jax`), against the TensorFlow one.
+"""The GANs' JAX train step (`digitkit.gan_jax`), against the TensorFlow one: GAN, cGAN, self-conditioned GAN.
 
 Trained in a subprocess with ``KERAS_BACKEND=jax`` (the suite runs on TensorFlow);
 run this file as a script to print the JAX numbers.
@@ -15,16 +15,22 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+NAMES = ("gan", "cgan", "selfcond")
 
 
 def _train(name):
-    """One epoch (4 steps) of a tiny GAN or cGAN: its history, which weights moved, the optimizers' steps."""
-    from digitkit import cgan, gan
+    """One epoch (4 steps) of a tiny GAN, cGAN or self-conditioned GAN (with a moving average, on 3 clusters):
+    its history, which weights moved, the optimizers' steps."""
+    from digitkit import cgan, gan, selfcond
 
     rng = np.random.default_rng(0)
     x, y = rng.random((64, 28, 28, 1)).astype("float32"), rng.integers(0, 10, 64)
-    cls, args = (gan.GAN, (x,)) if name == "gan" else (cgan.ConditionalGAN, (x, y))
-    model = cls(latent_dim=8, seed=0, d_steps=2, label_smoothing=0.1)
+    cls, args, extra = {
+        "gan": (gan.GAN, (x,), {}),
+        "cgan": (cgan.ConditionalGAN, (x, y), {}),
+        "selfcond": (selfcond.SelfConditionedGAN, (x,), dict(clusters=3, ema_momentum=0.9)),
+    }[name]
+    model = cls(latent_dim=8, seed=0, d_steps=2, label_smoothing=0.1, **extra)
     model.compile()
     before = {
         n: [keras.ops.convert_to_numpy(w).copy() for w in getattr(model, n).weights]
@@ -48,7 +54,7 @@ def on_jax():
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("name", ["gan", "cgan"])
+@pytest.mark.parametrize("name", NAMES)
 def test_jax_fit_updates_both_networks(on_jax, name):
     run = on_jax[name]
     assert run["backend"] == "jax"
@@ -58,7 +64,7 @@ def test_jax_fit_updates_both_networks(on_jax, name):
     assert all(np.isfinite(v) for v in run["history"].values())
 
 
-@pytest.mark.parametrize("name", ["gan", "cgan"])
+@pytest.mark.parametrize("name", NAMES)
 def test_jax_losses_are_close_to_tensorflows(on_jax, name):
     """Same weights, same math; the noise and dropout streams differ between backends, so loosely."""
     if keras.backend.backend() != "tensorflow":
@@ -70,4 +76,4 @@ def test_jax_losses_are_close_to_tensorflows(on_jax, name):
 
 
 if __name__ == "__main__":
-    print(json.dumps({name: dict(_train(name), backend=keras.backend.backend()) for name in ("gan", "cgan")}))
+    print(json.dumps({name: dict(_train(name), backend=keras.backend.backend()) for name in NAMES}))

@@ -88,14 +88,13 @@ def test_every_shipped_generator_has_the_same_quality_keys(name):
     assert pretrained.read_manifest()[name]["command"].startswith(f"digitkit train {name} --epochs ")
 
 
-@pytest.mark.parametrize("name", ["gan", "dense_gan"])
+@pytest.mark.parametrize("name", ["gan", "dense_gan", "dcgan"])
 def test_a_shipped_gan_is_saved_without_its_optimizers(tmp_path, name):
     import h5py
 
-    from digitkit import dcgan, gan
+    from digitkit import training
 
-    # the shipped architectures, which load_pretrained builds: convolutional "gan", notebook 02's dense one
-    model = dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=3) if name == "gan" else gan.GAN(seed=3)
+    model = training.build(name, seed=3)  # the architectures load_pretrained builds
     model.compile()
     model.build_optimizers()
     path = pretrained.save_pretrained(model, name, {}, "x", directory=tmp_path)

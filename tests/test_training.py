@@ -27,7 +27,7 @@ def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     shipped = {p: p.stat().st_mtime for p in [*pretrained.weights_dir().iterdir(), *runs.training_dir().iterdir()]}
     result = dict(out=out, shipped=shipped, models={}, random_state_kept={})
-    for name in ("dense_plain", "gan", "cgan", "ddim", training.DENSE_GAN):
+    for name in ("dense_plain", "gan", "cgan", "ddim", training.DENSE_GAN, training.DCGAN):
         before = _global_random_state()
         model, _ = training.train(name, out=out, monitor_samples=20, **TINY)
         after = _global_random_state()
@@ -51,7 +51,7 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     assert quality["n_frechet"] == 20 and quality["epochs"] == 1 and quality["frechet"] > 0
     assert quality["frechet_over_floor"] == pytest.approx(quality["frechet"] / quality["frechet_floor"], rel=0.01)
     assert sum(quality["digit_shares"]) == pytest.approx(1.0, abs=1e-3)
-    unconditional = name in ("gan", training.DENSE_GAN)
+    unconditional = name in ("gan", training.DENSE_GAN, training.DCGAN)
     if unconditional:
         assert quality["class_accuracy"] is None and quality["per_class"] is None and quality["settings"] == {}
     else:
@@ -98,7 +98,7 @@ def test_resume_restores_both_optimizers_and_numbers_the_epochs_on(trained):
     assert int(model.d_optimizer.iterations) == 8 and int(model.g_optimizer.iterations) == 8
     assert quality["epochs"] == 2
     assert pretrained.read_manifest(out)["gan"]["command"] == "digitkit train gan --epochs 2 --seed 0"
-    record = runs.load_runs(out / "gan_runs.json")["dcgan_pretrained"]
+    record = runs.load_runs(out / "gan_runs.json")["selfcond_pretrained"]
     assert record["epochs"] == [1, 2] and len(record["history"]["d_loss"]) == 2
     assert len(viz.read_gif(out / "gan.gif")) > 1  # the resumed run extends the GIF
 
@@ -156,10 +156,14 @@ def test_a_course_read_from_the_installed_package_is_never_written_to(tmp_path, 
     assert all(pathlib.Path(p).resolve().is_relative_to((tmp_path / "runs" / "cgan").resolve()) for p in where.values())
 
 
-def test_gan_is_the_convolutional_generator_and_dense_gan_the_dense_one():
+def test_gan_is_self_conditioned_dcgan_convolutional_and_dense_gan_dense():
+    from digitkit.selfcond import SelfConditionedGAN
+
     def kinds(name):
         return {type(layer).__name__ for layer in training.build(name).generator.layers}
 
-    assert "Conv2DTranspose" in kinds("gan")
+    assert isinstance(training.build("gan"), SelfConditionedGAN) and training.build("gan").ema_momentum == 0.999
+    assert "Conv2DTranspose" in kinds("gan") and "Conv2DTranspose" in kinds(training.DCGAN)
+    assert not isinstance(training.build(training.DCGAN), SelfConditionedGAN)
     assert "Conv2DTranspose" not in kinds(training.DENSE_GAN) and "Dense" in kinds(training.DENSE_GAN)
     assert training.RECIPES["gan"]["batch_size"] == 64 and training.RECIPES[training.DENSE_GAN]["batch_size"] == 128
