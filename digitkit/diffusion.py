@@ -33,7 +33,8 @@ from digitkit.unet import build_unet
 # The default guidance scale, chosen on the shipped model at 20 steps (10,000 samples): the one with
 # the lowest Fréchet distance to 10,000 *training* digits among those the judge reads >= 99% right.
 # Against the test set, w = 0.25 gives 99.43% judge accuracy and Fréchet distance 6.5 (the manifest's
-# evaluation, seed 123; an earlier measurement: 99.19%, 6.7); w = 0.2: 98.94% and 5.1. Larger w draws more legible, less varied digits (notebook 04 measures 0 to 2).
+# evaluation, seed 123; an earlier measurement: 99.19%, 6.7); w = 0.2: 98.94% and 5.1. Larger w draws
+# more legible, less varied digits (notebook 04 measures 0 to 2).
 GUIDANCE = 0.25
 # The default number of DDIM steps (`DiffusionModel.generate`); quality hardly changes beyond it.
 STEPS = 20

@@ -3,7 +3,7 @@
 An unconditional GAN maps one continuous noise space onto ten separate digit
 shapes, so the noise between the region that draws 4s and the one that draws
 9s comes out as a blend: about a quarter of the plain convolutional GAN's
-samples are digits the judge is unsure of (real test digits: 1.5%), and even
+samples are digits the judge is unsure of (real test digits: 1.2%), and even
 its clearest ones stay far from real handwriting on the judge's features. The
 conditional GAN of notebook 03, with the same networks, gets within a few
 floors of the real digits: knowing which digit it judges makes the
@@ -24,7 +24,7 @@ k-means on the pixels is the simple version.)
 weights averaged with ``ema_momentum=0.999``; 48 minutes on a 2-core CPU)
 reaches a Fréchet distance of 19.8 on 10,000 samples (17.7x the judge's floor;
 the plain DCGAN of `digitkit.dcgan`: 230), label entropy 2.30, every digit
-8.6-12.2% of the samples; 6.8% of them are digits the judge is unsure of.
+8.6-12.2% of the samples; 6.6% of them are digits the judge is unsure of (`benchmarks/eval_gans.py`).
 
 The cluster centres and shares are (non-trainable) weights of the model, so
 checkpoints and the shipped weights carry them. The noise vector of

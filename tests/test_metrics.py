@@ -33,6 +33,15 @@ def test_frechet_distance_on_the_judge_separates_digits_from_noise(mnist):
     assert same < 30 and noise > 100 * same
 
 
+def test_the_judge_is_sure_of_real_digits_and_unsure_of_blends(test_digits):
+    x, _ = test_digits
+    real = metrics.unsure_share(x)
+    blends = metrics.unsure_share((x[:50] + x[50:]) / 2)  # two digits in one image
+    assert real < 0.05 and blends > 0.2  # the judge reads a confident digit in most blends, not in all
+    with pytest.raises(ValueError, match="threshold="):
+        metrics.unsure_share(x[:2], threshold=0.0)
+
+
 def test_class_accuracy_of_the_judge_on_real_digits(test_digits):
     x, y = test_digits
     assert metrics.class_accuracy(x, y) >= 0.97
