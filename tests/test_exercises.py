@@ -44,7 +44,7 @@ CASES = [
     (nb05.q3, lambda d: f"an {d}" if d == 8 else f"a {d}", lambda d: f"a {d}"),
     (nb05.q4, ValueError, "TypeError"),
     (nb06.q1, 0, 1.0),
-    (nb06.q2, "ddim", "gan"),
+    (nb06.q2, "cgan", "ddim"),  # the averaged cGAN (FD 4.6) is below the DDIM (6.5) and the basic GAN (19.8)
     (nb06.q3, 100, 1000),
     (nb06.q4, "gan", "cgan"),
 ]
@@ -119,7 +119,7 @@ def test_checks_are_deterministic(capsys):
     outputs = []
     for _ in range(2):
         nb00.q1.check(3)
-        nb06.q2.check("cgan")
+        nb06.q2.check("ddim")
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1] and outputs[0].count("Wrong: ") == 2
 
