@@ -370,6 +370,7 @@ def plot_quality(rows, reference=None, reference_name="conditional GAN"):
             ax.legend(fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks(steps, [str(s) for s in steps])
+        ax.set_xticks([], minor=True)  # no log-scale minor labels ("3x10^1") over the step counts
         ax.set_xlabel("sampling steps")
         ax.set_title(title)
     fig.tight_layout()

@@ -157,3 +157,7 @@ def test_quality_figure_draws_rows_and_the_reference():
     assert list(accuracy.lines[0].get_ydata()) == [0.9, 0.95] and list(seconds.lines[0].get_ydata()) == [1.0, 2.0]
     assert list(frechet.lines[1].get_ydata()) == [2.5, 2.5]  # the dashed reference
     assert len(seconds.lines) == 1  # no reference for the time
+    fig.canvas.draw()
+    for ax in fig.axes:  # the step counts label the log axis, and nothing else does
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["5", "10"]
+        assert [t.get_text() for t in ax.get_xticklabels(minor=True)] == []
