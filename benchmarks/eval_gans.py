@@ -39,9 +39,9 @@ def main():
     print(f"{'GAN':10} {'FD':>8} {'FD/floor':>9} {'entropy':>8} {'shares':>12} {'unsure':>7}")
     for name in NAMES:
         images = load_pretrained(name).generate(args.n, seed=args.seed)
-        shares = metrics.label_histogram(metrics.judge_labels(images)) / args.n
+        labels = metrics.judge_labels(images)
+        shares, entropy = metrics.label_histogram(labels) / args.n, metrics.label_entropy(labels)
         fd = metrics.frechet_distance(images, x_test[: args.n])
-        entropy = metrics.label_entropy(metrics.judge_labels(images))
         spread = f"{shares.min():.1%}-{shares.max():.1%}"
         print(f"{name:10} {fd:8.1f} {fd / floor:8.1f}x {entropy:8.3f} {spread:>12} {metrics.unsure_share(images):7.1%}")
     gan = load_pretrained("gan")
