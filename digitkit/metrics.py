@@ -70,10 +70,16 @@ def frechet_distance(a, b, judge=None):
     return frechet_from_features(judge_features(a, judge), judge_features(b, judge))
 
 
+def judge_probabilities(images, judge=None):
+    """The judge's probabilities of the ten digits for each image, shape (N, 10)."""
+    from digitkit.classifier import predict_probabilities
+
+    return predict_probabilities(resolve_judge(judge), images, batch_size=500)
+
+
 def judge_labels(images, judge=None):
     """The digit the judge reads in each image, shape (N,)."""
-    judge = resolve_judge(judge)
-    return np.asarray(judge.predict(to_model_input(images), batch_size=500, verbose=0)).argmax(axis=1)
+    return judge_probabilities(images, judge).argmax(axis=1)
 
 
 def class_accuracy(images, labels, judge=None):
@@ -93,9 +99,7 @@ def unsure_share(images, threshold=0.9, judge=None):
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must lie in (0, 1]. Received: threshold={threshold!r}")
-    judge = resolve_judge(judge)
-    probabilities = np.asarray(judge.predict(to_model_input(images), batch_size=500, verbose=0))
-    return float((probabilities.max(axis=1) < threshold).mean())
+    return float((judge_probabilities(images, judge).max(axis=1) < threshold).mean())
 
 
 def label_histogram(labels):
