@@ -74,7 +74,9 @@ def build_conditional_generator(
     return keras.Model([noise, label], x, name=name)
 
 
-def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0, classes=NUM_CLASSES):
+def build_conditional_discriminator(
+    filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0, classes=NUM_CLASSES, classifier=False
+):
     """A small convolutional discriminator that also sees the label.
 
     The label vector is projected to a 28x28 map stacked on the image as a
@@ -87,9 +89,13 @@ def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscri
         name: the model's name.
         seed: seed of the initial weights and of the dropout masks.
         classes: length of the label vector.
+        classifier: also a head that reads the digit from the same features
+            (an auxiliary classifier, Odena et al., 2017): its ``classes``
+            logits follow the real/fake logit.
 
     Returns:
-        A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, classes)]`` to (N, 1) logits.
+        A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, classes)]`` to (N, 1) logits, or
+        with ``classifier`` (N, 1 + classes): the real/fake logit, then the class logits.
     """
     check_positive(classes=classes)
     if not 0.0 <= dropout < 1.0:
@@ -110,8 +116,11 @@ def build_conditional_discriminator(filters=(32, 64), dropout=0.3, name="cdiscri
         x.shape[-1], use_bias=False, name="label_projection", kernel_initializer=initializer(seed, 110)
     )(label)
     projection = layers.Dot(axes=1)([x, embedding])
-    logit = layers.Dense(1, kernel_initializer=initializer(seed, 111))(x)
-    return keras.Model([image, label], layers.Add()([logit, projection]), name=name)
+    logit = layers.Add()([layers.Dense(1, kernel_initializer=initializer(seed, 111))(x), projection])
+    if classifier:
+        class_logits = layers.Dense(classes, name="class_logits", kernel_initializer=initializer(seed, 112))(x)
+        logit = layers.Concatenate()([logit, class_logits])
+    return keras.Model([image, label], logit, name=name)
 
 
 @keras.saving.register_keras_serializable(package="digitkit")
@@ -123,31 +132,55 @@ class ConditionalGAN(GAN):
 
     Args:
         generator, discriminator: default to `build_conditional_generator`
-            and `build_conditional_discriminator`.
+            and `build_conditional_discriminator` (with its classifier head
+            when ``classifier_weight`` is set).
+        classifier_weight: 0, or the weight of an auxiliary classification loss
+            (AC-GAN, Odena et al., 2017): the discriminator also learns to
+            read the digit of real images, and the generator is also trained
+            to make images it reads as the digit asked for. The discriminator
+            must then output ``1 + 10`` columns.
         latent_dim, d_learning_rate, g_learning_rate, d_steps,
-        label_smoothing, generator_loss, beta_1, seed: as in `digitkit.gan.GAN`.
+        label_smoothing, generator_loss, beta_1, ema_momentum, seed: as in `digitkit.gan.GAN`.
     """
 
     conditional = True  # `generate(digits)`
+    SETTINGS = GAN.SETTINGS + ("classifier_weight",)
 
     def __init__(
-        self, generator=None, discriminator=None, latent_dim=64, d_learning_rate=2e-4, g_learning_rate=2e-4, **kwargs
+        self,
+        generator=None,
+        discriminator=None,
+        latent_dim=64,
+        d_learning_rate=2e-4,
+        g_learning_rate=2e-4,
+        classifier_weight=0.0,
+        seed=0,
+        **kwargs,
     ):
+        if classifier_weight:
+            check_positive(classifier_weight=classifier_weight)
+        if discriminator is None:
+            discriminator = build_conditional_discriminator(seed=seed, classifier=classifier_weight > 0)
+        columns = discriminator.output.shape[-1]
+        if columns != (1 + NUM_CLASSES if classifier_weight else 1):
+            raise ValueError(
+                "With classifier_weight > 0 the discriminator outputs 1 + 10 columns (a real/fake logit, then "
+                f"class logits), else 1. Received: classifier_weight={classifier_weight!r} and {columns} columns"
+            )
         super().__init__(
             generator,
             discriminator,
             latent_dim=latent_dim,
             d_learning_rate=d_learning_rate,
             g_learning_rate=g_learning_rate,
+            seed=seed,
             **kwargs,
         )
+        self.classifier_weight = float(classifier_weight or 0.0)
 
     # --- hooks of the basic GAN's train_step ---
     def _default_generator(self):
         return build_conditional_generator(self.latent_dim, seed=self.seed)
-
-    def _default_discriminator(self):
-        return build_conditional_discriminator(seed=self.seed)
 
     def _unpack(self, data):
         images, labels = data[0], data[1]
@@ -157,7 +190,36 @@ class ConditionalGAN(GAN):
         return self.generator([noise, conditions], training=training)
 
     def _discriminate(self, images, conditions, training=False):
-        return self.discriminator([images, conditions], training=training)
+        return self._discriminate_and_classify(images, conditions, training)[0]
+
+    def _discriminate_and_classify(self, images, conditions, training=False):
+        """``(real/fake logits (N, 1), class logits (N, 10) or None)`` from one discriminator call."""
+        out = self.discriminator([images, conditions], training=training)
+        return (out[:, :1], out[:, 1:]) if self.classifier_weight else (out, None)
+
+    def class_loss(self, conditions, class_logits):
+        """Cross-entropy of the discriminator's class logits against the label vectors."""
+        return ops.mean(keras.losses.categorical_crossentropy(conditions, class_logits, from_logits=True))
+
+    # --- the basic GAN's passes, plus the classification loss when classifier_weight is set ---
+    def discriminator_pass(self, real, conditions=None):
+        if not self.classifier_weight:
+            return super().discriminator_pass(real, conditions)
+        fake_conditions = self._sample_conditions(conditions)
+        fake = ops.stop_gradient(self._generate(self._noise(ops.shape(real)[0]), fake_conditions, training=True))
+        real_logits, real_classes = self._discriminate_and_classify(real, conditions, training=True)
+        fake_logits = self._discriminate(fake, fake_conditions, training=True)
+        loss = self.discriminator_loss(real_logits, fake_logits)
+        return loss + self.classifier_weight * self.class_loss(conditions, real_classes), (real_logits, fake_logits)
+
+    def generator_pass(self, batch, conditions=None):
+        if not self.classifier_weight:
+            return super().generator_pass(batch, conditions)
+        fake_conditions = self._sample_conditions(conditions)
+        images = self._generate(self._noise(batch), fake_conditions, training=True)
+        fake_logits, fake_classes = self._discriminate_and_classify(images, fake_conditions, training=True)
+        loss = self.generator_loss_value(fake_logits)
+        return loss + self.classifier_weight * self.class_loss(fake_conditions, fake_classes)
 
     def call(self, inputs, training=False):
         noise, labels = inputs

@@ -201,7 +201,10 @@ def build(name, seed=0):
     if name == "cgan":
         from digitkit.cgan import ConditionalGAN
 
-        return ConditionalGAN(seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
+        recipe = RECIPES[name]
+        return ConditionalGAN(
+            seed=seed, ema_momentum=recipe["ema_momentum"], classifier_weight=recipe.get("classifier_weight", 0.0)
+        )
     if name == "ddim":
         from digitkit import diffusion
 

@@ -31,6 +31,61 @@ def test_builders_shapes():
     assert tuple(d([images, keras.ops.convert_to_tensor(labels)]).shape) == (3, 1)
 
 
+def test_classifier_head_adds_ten_class_logits():
+    d = cgan.build_conditional_discriminator(classifier=True)
+    labels = keras.ops.convert_to_tensor(cgan.ConditionalGAN.one_hot([1, 2, 3]))
+    assert tuple(d([keras.ops.zeros((3, 28, 28, 1)), labels]).shape) == (3, 11)
+    assert cgan.ConditionalGAN(latent_dim=4, classifier_weight=0.5).discriminator.output.shape[-1] == 11
+    assert cgan.ConditionalGAN(latent_dim=4).discriminator.output.shape[-1] == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(classifier_weight=0.5, discriminator="plain"), dict(discriminator="classifier"), dict(classifier_weight=-1)],
+)
+def test_classifier_weight_and_discriminator_must_agree(kwargs):
+    heads = {"plain": False, "classifier": True}
+    if "discriminator" in kwargs:
+        kwargs["discriminator"] = cgan.build_conditional_discriminator(classifier=heads[kwargs["discriminator"]])
+    with pytest.raises(ValueError, match="classifier_weight"):
+        cgan.ConditionalGAN(latent_dim=4, **kwargs)
+
+
+def test_classifier_weight_adds_the_class_loss_to_both_passes():
+    """Same networks, same noise: the losses differ by exactly the weighted cross-entropy of the digit."""
+    g = cgan.build_conditional_generator(latent_dim=4)
+    d = cgan.build_conditional_discriminator(dropout=0.0, classifier=True)
+    rng = np.random.default_rng(0)
+    real = keras.ops.convert_to_tensor(rng.uniform(0, 1, (8, 28, 28, 1)).astype("float32"))
+    labels = keras.ops.convert_to_tensor(cgan.ConditionalGAN.one_hot(np.arange(8) % 10))
+
+    def passes(weight):
+        m = cgan.ConditionalGAN(g, d, latent_dim=4, classifier_weight=weight, seed=3)
+        m.compile()
+        d_loss = float(m.discriminator_pass(real, labels)[0])
+        return d_loss, float(m.generator_pass(8, labels))
+
+    (d1, g1), (d2, g2), (d3, g3) = passes(0.5), passes(1.5), passes(2.5)
+    read_real = float(
+        cgan.ConditionalGAN(g, d, latent_dim=4, classifier_weight=1).class_loss(labels, d([real, labels])[:, 1:])
+    )
+    assert read_real > 0
+    np.testing.assert_allclose(d2 - d1, read_real, rtol=1e-4)
+    assert g2 - g1 > 0
+    np.testing.assert_allclose([d3 - d2, g3 - g2], [d2 - d1, g2 - g1], rtol=1e-4)
+
+
+def test_classifier_weight_trains_and_survives_the_config():
+    m = cgan.make_cgan(latent_dim=8, seed=1, classifier_weight=0.5)
+    rng = np.random.default_rng(0)
+    m.compile()
+    history = m.fit(rng.uniform(0, 1, (16, 28, 28, 1)).astype("float32"), rng.integers(0, 10, 16), epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
+    copy = cgan.ConditionalGAN.from_config(m.get_config())
+    assert copy.classifier_weight == 0.5 and copy.discriminator.output.shape[-1] == 11
+    assert m.networks_only().classifier_weight == 0.5
+
+
 def test_generate_string_list_and_seed(model):
     a = model.generate("646775", seed=5)
     assert a.shape == (6, 28, 28) and a.dtype == np.float32
