@@ -1,4 +1,5 @@
-"""The GANs' JAX train step (`digitkit.gan_jax`), against the TensorFlow one: GAN, cGAN, self-conditioned GAN.
+"""The GANs' JAX train step (`digitkit.gan_jax`), against the TensorFlow one: GAN, cGAN (also with its
+auxiliary classifier), self-conditioned GAN.
 
 Trained in a subprocess with ``KERAS_BACKEND=jax`` (the suite runs on TensorFlow);
 run this file as a script to print the JAX numbers.
@@ -15,11 +16,12 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NAMES = ("gan", "cgan", "selfcond")
+NAMES = ("gan", "cgan", "cgan_classifier", "selfcond")
 
 
 def _train(name):
-    """One epoch (4 steps) of a tiny GAN, cGAN or self-conditioned GAN (with a moving average, on 3 clusters):
+    """One epoch (4 steps) of a tiny GAN, cGAN (plain or with a classifier head) or self-conditioned GAN
+    (with a moving average, on 3 clusters):
     its history, which weights moved, the optimizers' steps."""
     from digitkit import cgan, gan, selfcond
 
@@ -28,6 +30,7 @@ def _train(name):
     cls, args, extra = {
         "gan": (gan.GAN, (x,), {}),
         "cgan": (cgan.ConditionalGAN, (x, y), {}),
+        "cgan_classifier": (cgan.ConditionalGAN, (x, y), dict(classifier_weight=1.0)),
         "selfcond": (selfcond.SelfConditionedGAN, (x,), dict(clusters=3, ema_momentum=0.9)),
     }[name]
     model = cls(latent_dim=8, seed=0, d_steps=2, label_smoothing=0.1, **extra)
