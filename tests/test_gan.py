@@ -131,6 +131,18 @@ def test_the_averaged_generator_is_the_moving_average_of_its_weights(real_batch)
         assert np.abs(averaged[i] - last[i]).max() <= np.abs(start[i] - last[i]).max() + 1e-6
 
 
+def test_recalibrate_batch_norm_sets_the_statistics_of_the_current_weights():
+    model = gan.GAN(latent_dim=4, seed=0)
+    norm = next(layer for layer in model.generator.layers if isinstance(layer, keras.layers.BatchNormalization))
+    before = keras.ops.convert_to_numpy(norm.moving_mean).copy()
+    assert model.recalibrate_batch_norm(n=256, seed=3) is model
+    seen = keras.ops.convert_to_numpy(keras.Model(model.generator.inputs, norm.input)(model.noise(256, 3)))
+    assert not np.allclose(before, seen.mean(axis=0))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_mean), seen.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_variance), seen.var(axis=0), rtol=1e-3)
+    assert norm.momentum == 0.99  # restored
+
+
 def test_use_averaged_weights_needs_an_average():
     with pytest.raises(ValueError, match="ema_momentum"):
         gan.GAN(latent_dim=4).use_averaged_weights()

@@ -89,6 +89,17 @@ def test_networks_only_and_saved_weights_keep_the_clusters(trained, tmp_path):
     np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))
 
 
+def test_sample_inputs_split_the_noise_and_recalibrate_the_generator():
+    model = selfcond.SelfConditionedGAN(latent_dim=8, clusters=3, seed=0)
+    model.find_clusters(blobs()[0])
+    gaussian, clusters = model.sample_inputs(30, seed=5)
+    np.testing.assert_array_equal(np.concatenate([gaussian, clusters], axis=1), model.noise(30, seed=5))
+    assert gaussian.shape[1] == model.latent_dim and clusters.shape[1] == model.clusters
+    images = model.generate(8, seed=1)
+    model.recalibrate_batch_norm(n=200)
+    assert not np.allclose(images, model.generate(8, seed=1))  # the statistics of its own samples now
+
+
 def test_a_clustered_model_does_not_recluster(trained):
     model, images, _ = trained
     before = np.asarray(model.centres).copy()
