@@ -186,9 +186,6 @@ class ConditionalGAN(GAN):
         images, labels = data[0], data[1]
         return images, ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), NUM_CLASSES)
 
-    def _generate(self, noise, conditions, training=False):
-        return self.generator([noise, conditions], training=training)
-
     def _discriminate(self, images, conditions, training=False):
         return self._discriminate_and_classify(images, conditions, training)[0]
 

@@ -191,10 +191,12 @@ class GAN(keras.Model):
         return conditions
 
     def _generate(self, noise, conditions, training=False):
-        return self.generator(noise, training=training)
+        """The generator on ``noise``, and on ``conditions`` too when a subclass has them."""
+        return self.generator(noise if conditions is None else [noise, conditions], training=training)
 
     def _discriminate(self, images, conditions, training=False):
-        return self.discriminator(images, training=training)
+        """The discriminator's real/fake logits (N, 1), given ``conditions`` when there are some."""
+        return self.discriminator(images if conditions is None else [images, conditions], training=training)
 
     # --- training ---------------------------------------------------------
     @property

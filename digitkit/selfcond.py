@@ -152,12 +152,6 @@ class SelfConditionedGAN(GAN):
         images, _ = super()._unpack(data)
         return images, ops.one_hot(self.nearest_cluster(images), self.clusters)
 
-    def _generate(self, noise, conditions, training=False):
-        return self.generator([noise, conditions], training=training)
-
-    def _discriminate(self, images, conditions, training=False):
-        return self.discriminator([images, conditions], training=training)
-
     def call(self, noise, training=False):
         return self._generate(noise[:, : self.latent_dim], noise[:, self.latent_dim :], training=training)
 
