@@ -36,6 +36,11 @@ def test_ddim_settings_reach_the_sampler(app, models):
     few = app.images("7", model="DDIM", steps=3, guidance=0.0, seed=1)
     np.testing.assert_allclose(few, models.ddim.sample("7", steps=3, guidance=0.0, seed=1), atol=1e-6)
     assert not np.allclose(few, app.images("7", model="DDIM", seed=1))
+    second = app.images("7", model="DDIM", steps=3, guidance=0.0, seed=1, solver="dpm++2m")
+    np.testing.assert_allclose(
+        second, models.ddim.sample("7", steps=3, guidance=0.0, seed=1, solver="dpm++2m"), atol=1e-6
+    )
+    assert not np.allclose(second, few)
 
 
 def test_bad_input_is_a_value_error_that_names_it(app):
@@ -44,6 +49,7 @@ def test_bad_input_is_a_value_error_that_names_it(app):
         (dict(digits=""), "Received: digits=''"),
         (dict(model="VAE"), "Received: model='VAE'"),
         (dict(model="DDIM", steps=0), "Received: steps=0"),
+        (dict(model="DDIM", solver="euler"), "Received: solver='euler'"),
     ]:
         with pytest.raises(ValueError, match=text):
             app.images(**kwargs)
@@ -99,6 +105,10 @@ def test_view_shows_six_images_a_message_for_12a_and_the_mix(app):
 
     _find(view, "dk-advanced-model").value = "DDIM"
     assert len(row.children) == 2 and _find(view, "dk-advanced-steps").value == 20
+    first = [item.children[0].value for item in row.children]
+    _find(view, "dk-advanced-solver").value = "dpm++2m"
+    _find(view, "dk-advanced-generate").click()
+    assert len(row.children) == 2 and [item.children[0].value for item in row.children] != first
 
     _find(view, "dk-advanced-mixed").click()
     mixed = _find(view, "dk-advanced-mixed-images")

@@ -134,6 +134,24 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
     assert page.locator(".dk-advanced-mixed-images .dk-image").count() == 3
     shoot(page, tmp_path, "advanced")
 
+    first = images.first.get_attribute("src")
+    page.locator(".dk-advanced-model button", has_text="DDIM").click()  # redraws with the DDIM
+    page.wait_for_function(
+        "src => [document.querySelector('.dk-advanced-images .dk-image')?.src].every(s => s && s !== src)",
+        arg=first,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    page.locator(".dk-advanced-solver").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+    ddim = images.first.get_attribute("src")
+    page.locator(".dk-advanced-solver button", has_text="DPM-Solver++(2M)").click()
+    page.locator(".dk-advanced-generate").click()
+    page.wait_for_function(
+        "src => [document.querySelector('.dk-advanced-images .dk-image')?.src].every(s => s && s !== src)",
+        arg=ddim,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    assert images.count() == 6
+
     box.fill("12a")
     box.press("Enter")
     message = tab.locator(".dk-message")

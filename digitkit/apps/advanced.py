@@ -10,6 +10,8 @@ from digitkit.data import parse_digits
 
 MODELS = ("cGAN", "DDIM")
 """The generators the Advanced page offers."""
+SOLVERS = (("DDIM", "ddim"), ("DPM-Solver++(2M)", "dpm++2m"))
+"""The DDIM's samplers the page offers, as (label, `DiffusionModel.sample`'s ``solver``)."""
 DEFAULT_DIGITS = "646775"
 
 
@@ -38,7 +40,7 @@ class AdvancedApp:
         self.model = model
         self.ddim = ddim
 
-    def images(self, digits=DEFAULT_DIGITS, seed=0, model="cGAN", steps=None, guidance=None):
+    def images(self, digits=DEFAULT_DIGITS, seed=0, model="cGAN", steps=None, guidance=None, solver="ddim"):
         """The typed digits, drawn: float32 (len(digits), 28, 28) in [0, 1].
 
         Args:
@@ -47,6 +49,8 @@ class AdvancedApp:
             model: "cGAN" or "DDIM".
             steps, guidance: the DDIM's sampling steps (default `ddim_steps`) and guidance
                 (default `digitkit.diffusion.GUIDANCE`); the cGAN ignores them.
+            solver: the DDIM's sampler, ``"ddim"`` or ``"dpm++2m"`` (second order: as legible in
+                about half the steps; see `digitkit.sampler.SOLVERS`); the cGAN ignores it.
 
         Raises:
             ValueError: bad digits ("12a"), an unknown model, or bad DDIM settings.
@@ -59,7 +63,7 @@ class AdvancedApp:
 
             guidance = diffusion.GUIDANCE if guidance is None else guidance
             steps = ddim_steps() if steps is None else steps
-            return self.ddim.sample(digits, steps=steps, guidance=guidance, seed=seed)
+            return self.ddim.sample(digits, steps=steps, guidance=guidance, seed=seed, solver=solver)
         offered = MODELS if self.ddim is not None else MODELS[:1]
         raise ValueError(f"model must be one of {', '.join(offered)}. Received: model={model!r}")
 
@@ -90,7 +94,7 @@ class AdvancedApp:
         CSS classes (for tests and style):
 
         ``dk-advanced-digits`` (the Text box), ``dk-advanced-model`` (cGAN / DDIM),
-        ``dk-advanced-steps``, ``dk-advanced-guidance`` (DDIM only), ``dk-advanced-seed``,
+        ``dk-advanced-steps``, ``dk-advanced-guidance``, ``dk-advanced-solver`` (DDIM only), ``dk-advanced-seed``,
         ``dk-advanced-generate``, ``dk-advanced-images`` (one ``dk-image`` per digit),
         ``dk-advanced-a``, ``dk-advanced-b``, ``dk-advanced-blend``, ``dk-advanced-mixed`` (the
         Generate Mixed button), ``dk-advanced-mixed-images``, ``dk-message``.
@@ -108,6 +112,7 @@ class AdvancedApp:
         guidance = w.FloatSlider(
             value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance", continuous_update=False
         )
+        solver = w.ToggleButtons(options=list(SOLVERS), value="ddim", description="sampler")
         seed = w.IntText(value=0, description="seed")
         generate = w.Button(description="Generate", button_style="primary")
         images = ImageRow("dk-advanced-images")
@@ -117,12 +122,13 @@ class AdvancedApp:
         mixed = w.Button(description="Generate Mixed")
         mixed_images = ImageRow("dk-advanced-mixed-images")
         message = Message()
-        ddim_box = w.HBox([steps, guidance])
+        ddim_box = w.VBox([w.HBox([steps, guidance]), solver])
         for widget, name in [
             (text, "digits"),
             (model, "model"),
             (steps, "steps"),
             (guidance, "guidance"),
+            (solver, "solver"),
             (seed, "seed"),
             (generate, "generate"),
             (a, "a"),
@@ -133,7 +139,9 @@ class AdvancedApp:
             widget.add_class(f"dk-advanced-{name}")
 
         def show(_=None):
-            found = message.run(lambda: self.images(text.value, seed.value, model.value, steps.value, guidance.value))
+            found = message.run(
+                lambda: self.images(text.value, seed.value, model.value, steps.value, guidance.value, solver.value)
+            )
             if found is None:
                 images.clear()
             else:

@@ -52,4 +52,5 @@ def load_models(warm_up=True):
         models.cgan.generate("0")
         models.cgan.feature_maps(0)
         models.ddim.sample("0", steps=2)
+        models.ddim.sample("0", steps=2, solver="dpm++2m")  # the Advanced tab's second sampler
     return models
