@@ -24,7 +24,7 @@ k-means on the pixels is the simple version.)
 weights averaged with ``ema_momentum=0.999``; 48 minutes on a 2-core CPU)
 reaches a Fréchet distance of 19.8 on 10,000 samples (17.7x the judge's floor;
 the plain DCGAN of `digitkit.dcgan`: 230), label entropy 2.30, every digit
-8.6-12.2% of the samples; 6.6% of them are digits the judge is unsure of (`benchmarks/eval_gans.py`).
+8.6-12.2% of the samples; 6.7% of them are digits the judge is unsure of (`benchmarks/eval_gans.py`).
 
 The cluster centres and shares are (non-trainable) weights of the model, so
 checkpoints and the shipped weights carry them. The noise vector of
