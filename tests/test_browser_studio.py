@@ -97,6 +97,15 @@ def test_identify_reads_a_mouse_one_and_a_touch_seven(page, tmp_path):
     assert page.errors == []
 
 
+def wait_for_redraw(page, old_src):
+    """Until the Advanced tab's first image is a new picture (its ``src`` is no longer ``old_src``)."""
+    page.wait_for_function(
+        "src => [document.querySelector('.dk-advanced-images .dk-image')?.src].every(s => s && s !== src)",
+        arg=old_src,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
 def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path):
     tab = open_tab(page, "Advanced")
     images = page.locator(".dk-advanced-images .dk-image")
@@ -136,20 +145,12 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
 
     first = images.first.get_attribute("src")
     page.locator(".dk-advanced-model button", has_text="DDIM").click()  # redraws with the DDIM
-    page.wait_for_function(
-        "src => [document.querySelector('.dk-advanced-images .dk-image')?.src].every(s => s && s !== src)",
-        arg=first,
-        timeout=ANSWER_TIMEOUT_MS,
-    )
+    wait_for_redraw(page, first)
     page.locator(".dk-advanced-solver").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     ddim = images.first.get_attribute("src")
     page.locator(".dk-advanced-solver button", has_text="DPM-Solver++(2M)").click()
     page.locator(".dk-advanced-generate").click()
-    page.wait_for_function(
-        "src => [document.querySelector('.dk-advanced-images .dk-image')?.src].every(s => s && s !== src)",
-        arg=ddim,
-        timeout=ANSWER_TIMEOUT_MS,
-    )
+    wait_for_redraw(page, ddim)
     assert images.count() == 6
 
     box.fill("12a")
