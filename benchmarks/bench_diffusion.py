@@ -2,6 +2,7 @@
 
     python benchmarks/bench_diffusion.py                    # tensorflow and jax (if installed)
     python benchmarks/bench_diffusion.py --backends tensorflow --train-batches 10
+    python benchmarks/bench_diffusion.py --backends tensorflow --train-batches 0 --channels shipped 32,64,128 48,96,192
 
 Prints, per backend: the time to sample 100 digits and 10 digits at 20 DDIM
 steps with guidance (the widgets' case), and the training throughput in
@@ -17,6 +18,13 @@ sampling achieves, and the time the matmul rate would allow for the same
 arithmetic (with guidance, two passes per step). Every time is the minimum of
 ``--repeats`` runs: on a shared machine the minimum is the least disturbed one.
 The load average is printed too.
+
+Beside the whole sampling loop, the U-Net's passes alone are timed (the same compiled call on
+the same batches, 20 of them, no scheduler step and no Python loop): the gap between the two is
+what the loop itself costs. ``--channels`` times U-Nets of other widths as well (untrained:
+their speed does not depend on the weights), e.g. the widths #13's quality goals call for.
+On a 2-core CPU a 3x3 convolution with 16 channels keeps the matrix units far less busy than
+one with 64 or more, so the narrow shipped U-Net sits further from the limit than a wider one.
 """
 
 import argparse
@@ -64,22 +72,51 @@ def machine_gflops(repeats):
     )
 
 
+def load_model(channels):
+    """``(model, description)``: the shipped DDIM for ``"shipped"``, else an untrained one of those widths."""
+    from digitkit import diffusion, pretrained
+
+    if channels == "shipped":
+        try:
+            return pretrained.load_pretrained("ddim"), "the shipped weights"
+        except (FileNotFoundError, ValueError):
+            return diffusion.build_ddim(), "untrained: no shipped weights"
+    widths = tuple(int(c) for c in channels.split(","))
+    return diffusion.build_ddim(channels=widths, seed=0), "untrained: timing only"
+
+
+def unet_passes_seconds(model, n, steps, repeats):
+    """Seconds for ``steps`` compiled U-Net passes on the guided batch of ``n`` digits (2n images), nothing else."""
+    import keras
+    import numpy as np
+
+    network = model.ema_network
+    forward = keras.Model(network.inputs, network.outputs, name="forward")
+    forward.compile(jit_compile=True)  # as the sampler's step model
+    rng = np.random.default_rng(0)
+    inputs = [
+        rng.standard_normal((2 * n, 28, 28, 1)).astype("float32"),
+        np.full(2 * n, 250.0, "float32"),
+        np.arange(2 * n, dtype="int32") % 11,
+    ]
+    forward.predict_on_batch(inputs)
+    return _min_seconds(lambda: [forward.predict_on_batch(inputs) for _ in range(steps)], repeats)
+
+
 def worker(args):
     import keras
     import numpy as np
 
-    from digitkit import data, diffusion, pretrained, training, unet
+    from digitkit import data, diffusion, training, unet
 
-    try:
-        model, weights = pretrained.load_pretrained("ddim"), "pretrained"
-    except (FileNotFoundError, ValueError):
-        model, weights = diffusion.build_ddim(), "untrained (no shipped weights)"
+    model, weights = load_model(args.channels)
     digits100 = np.repeat(np.arange(10), 10)
     model.sample(digits100, steps=2, seed=0)  # compile the predict function for both batch sizes
     model.sample("0123456789", steps=2, seed=0)
     result = dict(
         backend=keras.backend.backend(),
         weights=weights,
+        channels=list(model.channels),
         cpu_count=os.cpu_count(),
         unet_flops=unet.forward_flops(model.ema_network),
         **machine_gflops(args.repeats),
@@ -89,12 +126,14 @@ def worker(args):
         sample_10_at_20_steps_s=_min_seconds(
             lambda: model.sample("0123456789", steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats
         ),
+        unet_100_at_20_steps_s=unet_passes_seconds(model, 100, 20, args.repeats),
+        unet_10_at_20_steps_s=unet_passes_seconds(model, 10, 20, args.repeats),
     )
     if args.train_batches:
         (x, y), _ = data.load_mnist(normalize=True)
         batch = training.RECIPES["ddim"]["batch_size"]
         n = batch * args.train_batches
-        trainer = diffusion.build_ddim()
+        trainer = diffusion.build_ddim(channels=model.channels)
         trainer.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4, clipnorm=1.0))
         inputs = {"images": x[:n], "labels": y[:n]}
         trainer.fit(inputs, epochs=1, batch_size=batch, verbose=0)  # compile
@@ -104,14 +143,49 @@ def worker(args):
     print("RESULT " + json.dumps(result))
 
 
+def report(backend, r):
+    """Print one worker's result: the machine's limit, then sampling (whole loop, and the U-Net alone)."""
+    widths = "/".join(map(str, r["channels"]))
+    print(
+        f"{backend}, U-Net {widths} ({r['weights']}, {r['cpu_count']} CPU cores, "
+        f"load average {r['load_average']:.1f}):"
+    )
+    print(f"  U-Net: {r['unet_flops'] / 1e6:.1f} MFLOPs per image and forward pass (conv + dense multiply-adds)")
+    print(
+        f"  machine: matmul 2048^2 float32 {r['numpy_matmul_gflops']:.1f} GFLOP/s (NumPy), "
+        f"{r['backend_matmul_gflops']:.1f} GFLOP/s ({backend}); "
+        f"U-Net-shaped 3x3 conv {r['conv_gflops']:.1f} GFLOP/s"
+    )
+    limit = max(r["numpy_matmul_gflops"], r["backend_matmul_gflops"])
+    print("  20 steps, guidance (2 passes/step)                 measured   achieved     matmul limit   ratio")
+    for n in (100, 10):
+        gflop = n * 20 * 2 * r["unet_flops"] / 1e9
+        for what, key in (("sample", "sample"), ("  U-Net passes alone", "unet")):
+            seconds = r[f"{key}_{n}_at_20_steps_s"]
+            label = f"{what} {n} digits:" if key == "sample" else f"{what}:"
+            print(
+                f"  {label:<28}{gflop:6.1f} GFLOP {seconds:9.2f} s {gflop / seconds:7.1f} GFLOP/s "
+                f"{gflop / limit:8.2f} s   {seconds / (gflop / limit):5.1f}x"
+            )
+    if "train_images_per_s" in r:
+        print(f"  training throughput: {r['train_images_per_s']:.0f} images/s")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="tensorflow,jax")
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        default=["shipped"],
+        help="U-Nets to time: 'shipped' (the pretrained DDIM) or widths like 48,96,192 (untrained)",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats of each measurement (minimum)")
     parser.add_argument("--train-batches", type=int, default=20, help="batches per training measurement (0: skip)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
+        (args.channels,) = args.channels
         return worker(args)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for backend in args.backends.split(","):
@@ -124,44 +198,15 @@ def main(argv=None):
             "KERAS_BACKEND": backend,
             "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
         }
-        run = subprocess.run(
-            [
-                sys.executable,
-                os.path.abspath(__file__),
-                "--worker",
-                "--repeats",
-                str(args.repeats),
-                "--train-batches",
-                str(args.train_batches),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=root,
-        )
-        lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
-        if run.returncode or not lines:
-            print(f"{backend}: failed\n{run.stderr[-3000:]}")
-            continue
-        r = json.loads(lines[-1][len("RESULT ") :])
-        print(f"{backend} ({r['weights']} weights, {r['cpu_count']} CPU cores, load average {r['load_average']:.1f}):")
-        print(f"  U-Net: {r['unet_flops'] / 1e6:.1f} MFLOPs per image and forward pass (conv + dense multiply-adds)")
-        print(
-            f"  machine: matmul 2048^2 float32 {r['numpy_matmul_gflops']:.1f} GFLOP/s (NumPy), "
-            f"{r['backend_matmul_gflops']:.1f} GFLOP/s ({backend}); "
-            f"U-Net-shaped 3x3 conv {r['conv_gflops']:.1f} GFLOP/s"
-        )
-        limit = max(r["numpy_matmul_gflops"], r["backend_matmul_gflops"])
-        print("  sample, 20 steps, guidance (2 passes/step)   measured   achieved     matmul limit   ratio")
-        for n in (100, 10):
-            seconds = r[f"sample_{n}_at_20_steps_s"]
-            gflop = n * 20 * 2 * r["unet_flops"] / 1e9
-            print(
-                f"  {n:>3} digits: {gflop:6.1f} GFLOP{'':20}{seconds:7.2f} s {gflop / seconds:7.1f} GFLOP/s "
-                f"{gflop / limit:8.2f} s   {seconds / (gflop / limit):5.1f}x"
-            )
-        if "train_images_per_s" in r:
-            print(f"  training throughput: {r['train_images_per_s']:.0f} images/s")
+        for channels in args.channels:
+            command = [sys.executable, os.path.abspath(__file__), "--worker", "--channels", channels]
+            command += ["--repeats", str(args.repeats), "--train-batches", str(args.train_batches)]
+            run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root)
+            lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
+            if run.returncode or not lines:
+                print(f"{backend}, U-Net {channels}: failed\n{run.stderr[-3000:]}")
+                continue
+            report(backend, json.loads(lines[-1][len("RESULT ") :]))
 
 
 if __name__ == "__main__":
