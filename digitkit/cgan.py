@@ -16,7 +16,7 @@ from keras import layers, ops
 from matplotlib.figure import Figure
 
 from digitkit import viz
-from digitkit.checks import check_positive
+from digitkit.checks import check_filters, check_positive
 from digitkit.data import IMAGE_SHAPE, IMAGE_SIZE, NUM_PIXELS, parse_digits
 from digitkit.gan import GAN
 from digitkit.seeding import initializer, layer_seed
@@ -134,6 +134,8 @@ class ConditionalGAN(GAN):
         generator, discriminator: default to `build_conditional_generator`
             and `build_conditional_discriminator` (with its classifier head
             when ``classifier_weight`` is set).
+        generator_filters, discriminator_filters: the default networks' channels (7x7 and 14x14
+            for the generator, 14x14 and 7x7 for the discriminator); ignored for a network passed in.
         classifier_weight: 0, or the weight of an auxiliary classification loss
             (AC-GAN, Odena et al., 2017): the discriminator also learns to
             read the digit of real images, and the generator is also trained
@@ -144,7 +146,7 @@ class ConditionalGAN(GAN):
     """
 
     conditional = True  # `generate(digits)`
-    SETTINGS = GAN.SETTINGS + ("classifier_weight",)
+    SETTINGS = GAN.SETTINGS + ("classifier_weight", "generator_filters", "discriminator_filters")
 
     def __init__(
         self,
@@ -154,13 +156,19 @@ class ConditionalGAN(GAN):
         d_learning_rate=2e-4,
         g_learning_rate=2e-4,
         classifier_weight=0.0,
+        generator_filters=(64, 32),
+        discriminator_filters=(32, 64),
         seed=0,
         **kwargs,
     ):
         if classifier_weight:
             check_positive(classifier_weight=classifier_weight)
+        self.generator_filters = check_filters(generator_filters)
+        self.discriminator_filters = check_filters(discriminator_filters)
         if discriminator is None:
-            discriminator = build_conditional_discriminator(seed=seed, classifier=classifier_weight > 0)
+            discriminator = build_conditional_discriminator(
+                self.discriminator_filters, seed=seed, classifier=classifier_weight > 0
+            )
         columns = discriminator.output.shape[-1]
         if columns != (1 + NUM_CLASSES if classifier_weight else 1):
             raise ValueError(
@@ -180,7 +188,7 @@ class ConditionalGAN(GAN):
 
     # --- hooks of the basic GAN's train_step ---
     def _default_generator(self):
-        return build_conditional_generator(self.latent_dim, seed=self.seed)
+        return build_conditional_generator(self.latent_dim, self.generator_filters, seed=self.seed)
 
     def _unpack(self, data):
         images, labels = data[0], data[1]

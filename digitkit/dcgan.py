@@ -24,21 +24,11 @@ import keras
 from keras import layers
 
 from digitkit import gan as gan_lib
+from digitkit.checks import check_filters
 from digitkit.data import IMAGE_SHAPE, IMAGE_SIZE
 
 # The architecture of the shipped "dcgan" weights (`build_pretrained_dcgan`).
 ARCHITECTURE = dict(latent_dim=64, generator_filters=(64, 32), discriminator_filters=(32, 64), dropout=0.3)
-
-
-def _check_filters(filters):
-    filters = tuple(filters) if isinstance(filters, (tuple, list)) else filters
-    if (
-        not isinstance(filters, tuple)
-        or len(filters) != 2
-        or not all(isinstance(f, int) and not isinstance(f, bool) and f > 0 for f in filters)
-    ):
-        raise ValueError(f"filters must be two positive whole numbers. Received: filters={filters!r}")
-    return filters
 
 
 def _check_latent_dim(latent_dim):
@@ -63,7 +53,7 @@ def build_conv_generator(latent_dim=64, filters=(64, 32), seed=0, name="conv_gen
         A `keras.Model` from (N, latent_dim) noise to (N, 28, 28, 1) images in [0, 1].
     """
     _check_latent_dim(latent_dim)
-    filters = _check_filters(filters)
+    filters = check_filters(filters)
     base = IMAGE_SIZE // 4  # two stride-2 stages grow base x base to the image size
 
     def init(i):
@@ -105,7 +95,7 @@ def build_conv_discriminator(filters=(32, 64), dropout=0.3, seed=0, name="conv_d
     Returns:
         A `keras.Model` from (N, 28, 28, 1) images to (N, 1) logits ("real" > 0).
     """
-    filters = _check_filters(filters)
+    filters = check_filters(filters)
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1). Received: dropout={dropout!r}")
     image = keras.Input(IMAGE_SHAPE, name="image")

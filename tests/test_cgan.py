@@ -86,6 +86,19 @@ def test_classifier_weight_trains_and_survives_the_config():
     assert m.networks_only().classifier_weight == 0.5
 
 
+def test_filters_set_the_default_networks_widths_and_survive_the_config():
+    m = cgan.ConditionalGAN(latent_dim=4, generator_filters=(24, 12), discriminator_filters=(8, 16))
+    assert m.generator.get_layer("stage_7x7").output.shape[-1] == 24
+    assert m.generator.get_layer("stage_14x14").output.shape[-1] == 12
+    convs = [layer for layer in m.discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [8, 16]
+    copy = cgan.ConditionalGAN.from_config(m.get_config())
+    assert copy.generator_filters == (24, 12) and copy.discriminator_filters == (8, 16)
+    assert copy.generator.count_params() == m.generator.count_params()
+    with pytest.raises(ValueError, match="Received: filters=\\(0, 12\\)"):
+        cgan.ConditionalGAN(latent_dim=4, generator_filters=(0, 12))
+
+
 def test_sample_inputs_cycle_the_digits_and_recalibrate_the_generator():
     m = cgan.make_cgan(latent_dim=8, seed=2)
     noise, labels = m.sample_inputs(25, seed=4)

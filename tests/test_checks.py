@@ -26,3 +26,10 @@ def test_layer_seeds_differ_per_layer_and_stay_none_without_a_seed():
     assert seeding.layer_seed(0, 1) != seeding.layer_seed(0, 2) != seeding.layer_seed(1, 1)
     assert seeding.layer_seed(None, 3) is None
     assert seeding.initializer(2, 5).seed == seeding.layer_seed(2, 5)
+
+
+def test_check_filters_gives_a_tuple_of_two_positive_whole_numbers():
+    assert checks.check_filters([128, 64]) == (128, 64)
+    for bad in [(64,), (64, 0), (64, 32.0), (True, 4), "64,32", None]:
+        with pytest.raises(ValueError, match="filters must be two positive whole numbers"):
+            checks.check_filters(bad)
