@@ -147,8 +147,7 @@ def report(backend, r):
     """Print one worker's result: the machine's limit, then sampling (whole loop, and the U-Net alone)."""
     widths = "/".join(map(str, r["channels"]))
     print(
-        f"{backend}, U-Net {widths} ({r['weights']}, {r['cpu_count']} CPU cores, "
-        f"load average {r['load_average']:.1f}):"
+        f"{backend}, U-Net {widths} ({r['weights']}, {r['cpu_count']} CPU cores, load average {r['load_average']:.1f}):"
     )
     print(f"  U-Net: {r['unet_flops'] / 1e6:.1f} MFLOPs per image and forward pass (conv + dense multiply-adds)")
     print(
