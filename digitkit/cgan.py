@@ -352,10 +352,11 @@ ARCHITECTURE = dict(classifier_weight=0.3)
 
 Wider networks, same recipe (2026-12-05, 2-core CPU): ``generator_filters=(128, 64),
 discriminator_filters=(64, 128)`` learn faster and are read right more often, but draw less varied
-digits: 30 epochs (49 min), 99.08%, worst digit 5 at 97.4%, FD 5.46; ``(256, 128)`` and ``(64, 128)``
-after 11 epochs (2 min an epoch) 99.01%, worst 97.8%, FD 8.25, where the (128, 64) one had 98.75%, FD 6.56
-at epoch 12 (each judged on its averaged weights the manifest's way). Averaging the (128, 64) run's weights
-over its last 8 epochs instead of ~1,000 steps: 99.19%, FD 8.02. More width buys accuracy, not FD."""
+digits: 30 epochs (49 min, partly sharing the CPU), 99.08%, worst digit 5 at 97.4%, FD 5.46;
+``(256, 128)`` and ``(64, 128)`` after 11 epochs (2 min an epoch) 99.01%, worst 97.8%, FD 8.25, where
+the (128, 64) one had 98.75%, FD 6.56 at epoch 12 (each judged on its averaged weights the manifest's
+way). Averaging the (128, 64) run's weights over its last 8 epochs instead of ~1,000 steps: 99.19%,
+FD 8.02. More width buys accuracy, not FD."""
 
 
 def make_cgan(seed=0, **kwargs):
