@@ -180,6 +180,31 @@ def device_note():
     return f"{keras.backend.backend()} on {', '.join(devices)}, {os.cpu_count()} CPU cores"
 
 
+def architecture(name):
+    """The knobs of generator ``name`` beyond its class's defaults: its module's ``ARCHITECTURE`` ({} if none).
+
+    `build` makes the model from them, and the manifest's ``recipe`` records them, so that an entry
+    says which networks its weights fit.
+    """
+    if name == "gan":
+        from digitkit import selfcond
+
+        return dict(selfcond.ARCHITECTURE)
+    if name == DCGAN:
+        from digitkit import dcgan
+
+        return dict(dcgan.ARCHITECTURE)
+    if name == "cgan":
+        from digitkit import cgan
+
+        return dict(cgan.ARCHITECTURE)
+    if name == "ddim":
+        from digitkit import diffusion
+
+        return dict(diffusion.ARCHITECTURE)
+    return {}
+
+
 def build(name, seed=0):
     """The untrained model ``name`` of the course, its weights seeded by ``seed``."""
     if name in CLASSIFIERS:
@@ -187,9 +212,7 @@ def build(name, seed=0):
     if name == "gan":
         from digitkit import selfcond
 
-        return selfcond.SelfConditionedGAN(
-            **selfcond.ARCHITECTURE, seed=seed, ema_momentum=RECIPES[name]["ema_momentum"]
-        )
+        return selfcond.SelfConditionedGAN(**architecture(name), seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
     if name == DENSE_GAN:
         from digitkit.gan import GAN
 
@@ -197,11 +220,11 @@ def build(name, seed=0):
     if name == DCGAN:
         from digitkit import dcgan
 
-        return dcgan.make_dcgan(**dcgan.ARCHITECTURE, seed=seed)
+        return dcgan.make_dcgan(**architecture(name), seed=seed)
     if name == "cgan":
         from digitkit import cgan
 
-        return cgan.ConditionalGAN(**cgan.ARCHITECTURE, seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
+        return cgan.ConditionalGAN(**architecture(name), seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
     if name == "ddim":
         from digitkit import diffusion
 
@@ -351,13 +374,14 @@ def train(
 def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
+    recipe = dict(recipe, epochs=total, **architecture(name))  # which networks the weights fit
     pretrained.save_pretrained(
         model,
         name,
         quality,
         command,
         directory=where["weights"],
-        recipe=dict(recipe, epochs=total),
+        recipe=recipe,
         evaluation={**EVALUATION, **(evaluation or {})},
     )
     stem, run_name = HISTORIES[name]
@@ -367,7 +391,7 @@ def _write(name, model, quality, history, where, done, total, recipe, evaluation
         history = runs.merge_histories(recorded[run_name]["history"], history)
         epochs = recorded[run_name].get("epochs", []) + epochs
     knobs = {k: v for k, v in recipe.items() if k != "stages"}
-    runs.save_run(run_name, dict(knobs, epochs=total), history, path=where["history"], quality=quality, epochs=epochs)
+    runs.save_run(run_name, knobs, history, path=where["history"], quality=quality, epochs=epochs)
 
 
 def _train_classifier(name, x, y, validation, recipe, seed, where, resume, verbose):

@@ -1,5 +1,6 @@
 """The one training path: every model retrained in quick mode into a temporary folder, then read back."""
 
+import json
 import pathlib
 import random
 
@@ -61,6 +62,8 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
         assert set(quality["settings"]) == {"steps", "guidance", "eta"}
     entry = pretrained.read_manifest(out)[name]
     assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
+    knobs = json.loads(json.dumps(training.architecture(name)))  # tuples become lists in the manifest
+    assert knobs == {k: entry["recipe"][k] for k in knobs} and (bool(knobs) or name == training.DENSE_GAN)
     loaded = pretrained.load_pretrained(name, directory=out)
     what = 2 if unconditional else "01"
     np.testing.assert_array_equal(
