@@ -203,7 +203,7 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self._trackers.values())
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_fn=None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, loss_fn=None, schedule=None, **kwargs):
         """Set the two optimizers and the loss, the way keras.io's GAN examples do.
 
         Args:
@@ -212,12 +212,16 @@ class GAN(keras.Model):
                 beta_1=beta_1)``.
             loss_fn: ``loss_fn(targets, logits)`` -> mean loss; default binary
                 cross-entropy on logits.
+            schedule: None, or ``schedule(learning_rate)`` -> a Keras
+                ``LearningRateSchedule`` for each default Adam, given its
+                learning rate (e.g. ``lambda lr: LinearDecay(lr, 18760, 28140)``).
             kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``).
         """
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1)
+        schedule = schedule or (lambda learning_rate: learning_rate)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(schedule(self.d_learning_rate), beta_1=self.beta_1)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(
-            self.g_learning_rate,
+            schedule(self.g_learning_rate),
             beta_1=self.beta_1,
             use_ema=self.ema_momentum is not None,
             ema_momentum=self.ema_momentum or 0.99,

@@ -29,7 +29,7 @@ from digitkit.callbacks import Checkpoint, EpochTimer, SampleGrid, read_checkpoi
 from digitkit.checks import check_positive, check_whole
 from digitkit.data import load_mnist
 from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, quality_record
-from digitkit.schedules import staged_cosine
+from digitkit.schedules import linear_decay, staged_cosine
 
 GENERATORS, TRAINED_GENERATORS = pretrained.GENERATORS, pretrained.TRAINED_GENERATORS
 DENSE_GAN, DCGAN = pretrained.DENSE_GAN, pretrained.DCGAN
@@ -52,13 +52,16 @@ RECIPES = {
 def compile_for_training(model, total_steps, recipe=None, learning_rate=None):
     """Compile a GAN, conditional GAN or `DiffusionModel` with its recipe's optimizers.
 
-    GANs get their two Adams from the constructor's learning rates; the DDIM
+    GANs get their two Adams from the constructor's learning rates, lowered linearly
+    to 0 over the run's last part where the recipe has ``decay_from``
+    (`digitkit.schedules.linear_decay` over ``total_steps``); the DDIM
     AdamW on `digitkit.schedules.staged_cosine` of the recipe's stages over ``total_steps`` (or, given a
     ``learning_rate``, one cosine decay from it after the warm-up).
     """
     recipe = recipe or RECIPES["gan" if hasattr(model, "d_optimizer") else "ddim"]
     if hasattr(model, "d_optimizer"):
-        model.compile()
+        decay_from = recipe.get("decay_from")
+        model.compile(schedule=None if decay_from is None else lambda peak: linear_decay(total_steps, peak, decay_from))
     else:
         stages = ((1, learning_rate),) if learning_rate else recipe.get("stages", DDIM_STAGES)
         schedule = staged_cosine(total_steps, stages, recipe.get("warmup", 500))

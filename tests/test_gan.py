@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitkit import gan, pretrained
+from digitkit import gan, pretrained, schedules
 from digitkit.apps import GenerateApp
 from digitkit.data import IMAGE_SHAPE
 
@@ -93,6 +93,15 @@ def test_default_compile_builds_adams_from_the_constructor():
     assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(model.g_optimizer.learning_rate) == pytest.approx(3e-4)
     assert model.g_optimizer.beta_1 == pytest.approx(0.6)
+
+
+def test_compile_schedule_gives_each_adam_a_schedule_of_its_own_rate():
+    model = gan.GAN(latent_dim=4, d_learning_rate=1e-3, g_learning_rate=3e-4)
+    model.compile(schedule=lambda peak: schedules.LinearDecay(peak, start=10, end=20))
+    for optimizer, peak in ((model.d_optimizer, 1e-3), (model.g_optimizer, 3e-4)):
+        assert float(optimizer.learning_rate) == pytest.approx(peak)  # step 0: held
+        optimizer.iterations.assign(15)
+        assert float(optimizer.learning_rate) == pytest.approx(peak / 2)  # halfway down
 
 
 def test_losses_are_the_textbook_formulas():

@@ -117,6 +117,21 @@ def test_fit_numbers_epochs_from_initial_epoch():
     assert seen == [1, 2] and len(history["d_loss"]) == 2 and len(history["epoch_seconds"]) == 2
 
 
+def test_a_recipe_with_decay_from_ends_a_gan_run_at_learning_rate_zero():
+    from digitkit.gan import GAN
+
+    model = GAN(latent_dim=4, seed=0)
+    x = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype("float32")
+    rates = []
+    probe = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: rates.append(float(model.g_optimizer.learning_rate))
+    )
+    training.fit(model, x, epochs=2, batch_size=8, recipe=dict(decay_from=0.25), callbacks=[probe])
+    # 8 steps: held for 2, then down by 2e-4 / 6 a step: 4 steps in (end of epoch 1), 2 left of 6
+    assert rates == pytest.approx([2e-4 * 4 / 6, 0.0])
+    assert float(model.d_optimizer.learning_rate) == 0.0
+
+
 def test_unknown_names_and_classifier_resume_are_refused():
     with pytest.raises(ValueError, match="Received: name='vae'"):
         training.train("vae")
