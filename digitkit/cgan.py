@@ -366,8 +366,7 @@ networks stop chasing each other), the wider discriminator lifts accuracy, a hea
 lifts the worst digit at some cost in FD (0.8 misses FD <= 3.5x the floor by a hair, 3.51x). A wider
 generator learns faster but draws less varied digits: ``(256, 128)`` with D ``(64, 128)`` after 11
 epochs: 99.01%, FD 8.25; ``(128, 64)`` with the default D at epoch 15: 98.22%, FD 6.56; the (128, 64)
-run's weights averaged over its last 8 epochs instead of
-~1,000 steps: 99.19%, FD 8.02."""
+run's weights averaged over its last 8 epochs instead of ~1,000 steps: 99.19%, FD 8.02."""
 
 
 def make_cgan(seed=0, **kwargs):
