@@ -127,7 +127,7 @@ def test_a_recipe_with_decay_from_ends_a_gan_run_at_learning_rate_zero():
         on_epoch_end=lambda epoch, logs: rates.append(float(model.g_optimizer.learning_rate))
     )
     training.fit(model, x, epochs=2, batch_size=8, recipe=dict(decay_from=0.25), callbacks=[probe])
-    # 8 steps: held for 2, then down by 2e-4 / 6 a step: 4 steps in (end of epoch 1), 2 left of 6
+    # 8 steps, 4 an epoch: held for 2, then down by 2e-4 / 6 a step; after epoch 1 (step 4) 4 of the 6 are left
     assert rates == pytest.approx([2e-4 * 4 / 6, 0.0])
     assert float(model.d_optimizer.learning_rate) == 0.0
 
