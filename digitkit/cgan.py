@@ -374,6 +374,9 @@ def make_cgan(seed=0, **kwargs):
     return ConditionalGAN(seed=seed, **kwargs)
 
 
-def build_pretrained_cgan():
-    """The untrained model of the shipped ``"cgan"`` weights (`digitkit.load_pretrained("cgan")`)."""
-    return ConditionalGAN(**ARCHITECTURE)
+def build_pretrained_cgan(architecture=None):
+    """The untrained model of the shipped ``"cgan"`` weights (`digitkit.load_pretrained("cgan")`).
+
+    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
+    """
+    return ConditionalGAN(**(ARCHITECTURE if architecture is None else architecture))

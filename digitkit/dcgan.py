@@ -131,6 +131,9 @@ def make_dcgan(
     return gan_lib.GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed, **gan_kwargs)
 
 
-def build_pretrained_dcgan():
-    """The untrained GAN of the shipped ``"dcgan"`` weights (`digitkit.load_pretrained("dcgan")`)."""
-    return make_dcgan(**ARCHITECTURE)
+def build_pretrained_dcgan(architecture=None):
+    """The untrained GAN of the shipped ``"dcgan"`` weights (`digitkit.load_pretrained("dcgan")`).
+
+    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
+    """
+    return make_dcgan(**(ARCHITECTURE if architecture is None else architecture))

@@ -24,7 +24,7 @@ _BUILDERS = {
     "dense_gan": ("digitkit.gan", "build_pretrained_gan"),
     "dcgan": ("digitkit.dcgan", "build_pretrained_dcgan"),
     "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
-    "ddim": ("digitkit.diffusion", "build_ddim"),
+    "ddim": ("digitkit.diffusion", "build_pretrained_ddim"),
 }
 
 
@@ -88,16 +88,30 @@ def available():
     return sorted(_BUILDERS)
 
 
-def build(name):
-    """An untrained model (or generator object) of the kind shipped as ``name``."""
+def _check_known(name):
     if name not in _BUILDERS:
         raise ValueError(f"Unknown pretrained model. Expected one of {available()}. Received: name={name!r}")
+
+
+def build(name, architecture=None):
+    """An untrained model (or generator object) of the kind shipped as ``name``.
+
+    Args:
+        architecture: the knobs of its networks as a manifest entry records them (``"architecture"``,
+            written by `digitkit.training.train`); None builds the module's ``ARCHITECTURE``.
+    """
+    _check_known(name)
     module, function = _BUILDERS[name]
-    return getattr(importlib.import_module(module), function)()
+    builder = getattr(importlib.import_module(module), function)
+    return builder() if architecture is None else builder(architecture)
 
 
 def load_pretrained(name, directory=None):
     """Load shipped weights after checking their sha256 against the manifest.
+
+    The model is built with the networks its manifest entry records (``"architecture"``), so the
+    weights of a run trained with other knobs (``training.train(..., out=run)``) load from
+    ``directory=run`` whatever the code's ``ARCHITECTURE`` says now.
 
     Args:
         name: ``"dense"`` or ``"judge"`` (classifiers from (N, 28, 28, 1)
@@ -109,11 +123,12 @@ def load_pretrained(name, directory=None):
         FileNotFoundError: the manifest entry or the weights file is missing.
         CorruptWeightsError: the file's checksum differs from the manifest's.
     """
-    model = build(name)
+    _check_known(name)
     directory = pathlib.Path(directory or weights_dir())
     entry = read_manifest(directory).get(name)
     if entry is None:
         raise FileNotFoundError(f"{directory / 'manifest.json'} has no entry for {name!r}.")
+    model = build(name, entry.get("architecture"))
     path = directory / entry["file"]
     if not path.is_file():
         raise FileNotFoundError(
@@ -142,8 +157,7 @@ def quality(name, directory=None):
         ValueError: unknown name.
         FileNotFoundError: the manifest has no entry for ``name``.
     """
-    if name not in _BUILDERS:
-        raise ValueError(f"Unknown pretrained model. Expected one of {available()}. Received: name={name!r}")
+    _check_known(name)
     directory = pathlib.Path(directory or weights_dir())
     entry = read_manifest(directory).get(name)
     if entry is None:

@@ -381,7 +381,8 @@ def train(
 def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
-    recipe = dict(recipe, epochs=total, **architecture(name))  # which networks the weights fit
+    networks = architecture(name)
+    recipe = dict(recipe, epochs=total, **networks)
     pretrained.save_pretrained(
         model,
         name,
@@ -390,6 +391,7 @@ def _write(name, model, quality, history, where, done, total, recipe, evaluation
         directory=where["weights"],
         recipe=recipe,
         evaluation={**EVALUATION, **(evaluation or {})},
+        **({"architecture": networks} if networks else {}),  # the networks the weights fit: load_pretrained builds them
     )
     stem, run_name = HISTORIES[name]
     epochs = list(range(done["epoch"] + 1, total + 1))

@@ -102,3 +102,25 @@ def test_a_shipped_gan_is_saved_without_its_optimizers(tmp_path, name):
         assert {"generator", "discriminator"} <= set(f.keys()) and "d_optimizer" not in f.keys()
     loaded = pretrained.load_pretrained(name, directory=tmp_path)
     np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))
+
+
+def test_weights_load_into_the_networks_their_entry_records(tmp_path):
+    from digitkit import cgan
+
+    narrow = dict(classifier_weight=0.5, generator_filters=(8, 4), discriminator_filters=(4, 8))
+    model = cgan.ConditionalGAN(**narrow, seed=2)
+    pretrained.save_pretrained(model, "cgan", {}, "x", directory=tmp_path, architecture=narrow)
+    loaded = pretrained.load_pretrained("cgan", directory=tmp_path)  # not cgan.ARCHITECTURE's widths
+    assert (loaded.generator_filters, loaded.discriminator_filters) == ((8, 4), (4, 8))
+    np.testing.assert_array_equal(loaded.generate([3, 5], seed=1), model.generate([3, 5], seed=1))
+    pretrained.save_pretrained(model, "cgan", {}, "x", directory=tmp_path)  # an entry without one: ARCHITECTURE
+    with pytest.raises(pretrained.CorruptWeightsError, match="could not be loaded"):
+        pretrained.load_pretrained("cgan", directory=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["gan", "dcgan", "cgan", "ddim"])
+def test_shipped_entries_record_the_networks_the_code_trains(name):
+    from digitkit import training
+
+    recorded = pretrained.read_manifest()[name]["architecture"]
+    assert recorded == json.loads(json.dumps(training.architecture(name)))  # JSON keeps tuples as lists

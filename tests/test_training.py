@@ -64,6 +64,7 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
     knobs = json.loads(json.dumps(training.architecture(name)))  # tuples become lists in the manifest
     assert knobs == {k: entry["recipe"][k] for k in knobs} and (bool(knobs) or name == training.DENSE_GAN)
+    assert entry.get("architecture", {}) == knobs  # what load_pretrained builds
     loaded = pretrained.load_pretrained(name, directory=out)
     what = 2 if unconditional else "01"
     np.testing.assert_array_equal(
