@@ -31,6 +31,7 @@ generator itself has to improve.
 
     python3 benchmarks/eval_cgan_sampling.py                          # the table's settings
     python3 benchmarks/eval_cgan_sampling.py plain truncation:2.5 best:4:real
+    python3 benchmarks/eval_cgan_sampling.py plain --weights runs/NAME   # a run's weights
 """
 
 import argparse
@@ -98,8 +99,9 @@ class Sampled:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("settings", nargs="*", default=SETTINGS, help="plain, truncation:T, best:K:class|real")
+    parser.add_argument("--weights", default=None, help="a run folder's cgan (default: the shipped weights)")
     args = parser.parse_args(argv)
-    model = pretrained.load_pretrained("cgan")
+    model = pretrained.load_pretrained("cgan", directory=args.weights)
     print("| setting | read as asked | worst digit | FD | FD / floor |\n|---|---:|---:|---:|---:|")
     for setting in args.settings:
         r = evaluation.evaluate_generator(Sampled(model, setting), **evaluation.EVALUATION)

@@ -75,7 +75,13 @@ def build_conditional_generator(
 
 
 def build_conditional_discriminator(
-    filters=(32, 64), dropout=0.3, name="cdiscriminator", seed=0, classes=NUM_CLASSES, classifier=False
+    filters=(32, 64),
+    dropout=0.3,
+    name="cdiscriminator",
+    seed=0,
+    classes=NUM_CLASSES,
+    classifier=False,
+    label_channel=True,
 ):
     """A small convolutional discriminator that also sees the label.
 
@@ -92,6 +98,11 @@ def build_conditional_discriminator(
         classifier: also a head that reads the digit from the same features
             (an auxiliary classifier, Odena et al., 2017): its ``classes``
             logits follow the real/fake logit.
+        label_channel: stack the label map on the image. False: the label enters
+            through the projection only, so the convolutions, and the classifier
+            head, see the image alone (with the label channel the head can read
+            the label instead of the digit: it then agrees with the asked digit on
+            every generated image, misdrawn or not).
 
     Returns:
         A `keras.Model` from ``[images (N, 28, 28, 1), labels (N, classes)]`` to (N, 1) logits, or
@@ -102,8 +113,10 @@ def build_conditional_discriminator(
         raise ValueError(f"dropout must lie in [0, 1). Received: dropout={dropout}")
     image = keras.Input(IMAGE_SHAPE, name="image")
     label = keras.Input((classes,), name="label")
-    label_map = layers.Reshape(IMAGE_SHAPE)(layers.Dense(NUM_PIXELS, kernel_initializer=initializer(seed, 100))(label))
-    x = layers.Concatenate()([image, label_map])
+    if label_channel:
+        dense = layers.Dense(NUM_PIXELS, kernel_initializer=initializer(seed, 100))
+        label_map = layers.Reshape(IMAGE_SHAPE)(dense(label))
+    x = layers.Concatenate()([image, label_map]) if label_channel else image
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 4, strides=2, padding="same", kernel_initializer=initializer(seed, 101 + i))(x)
         x = layers.LeakyReLU(0.2)(x)
@@ -136,6 +149,8 @@ class ConditionalGAN(GAN):
             when ``classifier_weight`` is set).
         generator_filters, discriminator_filters: the default networks' channels (7x7 and 14x14
             for the generator, 14x14 and 7x7 for the discriminator); ignored for a network passed in.
+        label_channel: whether the default discriminator stacks the label on the image
+            (`build_conditional_discriminator`); False lets its classifier head read only the image.
         classifier_weight: 0, or the weight of an auxiliary classification loss
             (AC-GAN, Odena et al., 2017): the discriminator also learns to
             read the digit of real images, and the generator is also trained
@@ -146,7 +161,7 @@ class ConditionalGAN(GAN):
     """
 
     conditional = True  # `generate(digits)`
-    SETTINGS = GAN.SETTINGS + ("classifier_weight", "generator_filters", "discriminator_filters")
+    SETTINGS = GAN.SETTINGS + ("classifier_weight", "generator_filters", "discriminator_filters", "label_channel")
 
     def __init__(
         self,
@@ -158,6 +173,7 @@ class ConditionalGAN(GAN):
         classifier_weight=0.0,
         generator_filters=(64, 32),
         discriminator_filters=(32, 64),
+        label_channel=True,
         seed=0,
         **kwargs,
     ):
@@ -165,9 +181,10 @@ class ConditionalGAN(GAN):
             check_positive(classifier_weight=classifier_weight)
         self.generator_filters = check_filters(generator_filters)
         self.discriminator_filters = check_filters(discriminator_filters)
+        self.label_channel = bool(label_channel)
         if discriminator is None:
             discriminator = build_conditional_discriminator(
-                self.discriminator_filters, seed=seed, classifier=classifier_weight > 0
+                self.discriminator_filters, seed=seed, classifier=classifier_weight > 0, label_channel=label_channel
             )
         columns = discriminator.output.shape[-1]
         if columns != (1 + NUM_CLASSES if classifier_weight else 1):

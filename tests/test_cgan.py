@@ -86,6 +86,28 @@ def test_classifier_weight_trains_and_survives_the_config():
     assert m.networks_only().classifier_weight == 0.5
 
 
+def test_without_the_label_channel_the_class_head_reads_the_image_alone():
+    rng = np.random.default_rng(0)
+    images = keras.ops.convert_to_tensor(rng.uniform(0, 1, (4, 28, 28, 1)).astype("float32"))
+    threes, sevens = (keras.ops.convert_to_tensor(cgan.ConditionalGAN.one_hot([d] * 4)) for d in (3, 7))
+
+    def outputs(label_channel):
+        d = cgan.build_conditional_discriminator(dropout=0.0, classifier=True, label_channel=label_channel, seed=1)
+        return [keras.ops.convert_to_numpy(d([images, labels])) for labels in (threes, sevens)]
+
+    (with3, with7), (alone3, alone7) = outputs(True), outputs(False)
+    assert not np.allclose(with3[:, 1:], with7[:, 1:])  # the stacked label reaches the class logits
+    np.testing.assert_allclose(alone3[:, 1:], alone7[:, 1:], rtol=1e-6)  # only the image does
+    assert not np.allclose(alone3[:, 0], alone7[:, 0])  # the real/fake logit still asks "a real 3?"
+    m = cgan.ConditionalGAN(latent_dim=4, classifier_weight=0.5, label_channel=False)
+
+    def first_conv_channels(model):
+        return next(l for l in model.discriminator.layers if isinstance(l, keras.layers.Conv2D)).kernel.shape[2]
+
+    assert first_conv_channels(m) == 1 and first_conv_channels(cgan.ConditionalGAN(latent_dim=4)) == 2
+    assert cgan.ConditionalGAN.from_config(m.get_config()).label_channel is False
+
+
 def test_filters_set_the_default_networks_widths_and_survive_the_config():
     m = cgan.ConditionalGAN(latent_dim=4, generator_filters=(24, 12), discriminator_filters=(8, 16))
     assert m.generator.get_layer("stage_7x7").output.shape[-1] == 24
