@@ -102,7 +102,7 @@ def test_without_the_label_channel_the_class_head_reads_the_image_alone():
     m = cgan.ConditionalGAN(latent_dim=4, classifier_weight=0.5, label_channel=False)
 
     def first_conv_channels(model):
-        return next(l for l in model.discriminator.layers if isinstance(l, keras.layers.Conv2D)).kernel.shape[2]
+        return next(x for x in model.discriminator.layers if isinstance(x, keras.layers.Conv2D)).kernel.shape[2]
 
     assert first_conv_channels(m) == 1 and first_conv_channels(cgan.ConditionalGAN(latent_dim=4)) == 2
     assert cgan.ConditionalGAN.from_config(m.get_config()).label_channel is False
