@@ -382,19 +382,20 @@ the image alone. Trained with the recipe's learning-rate decay (`digitkit.traini
 | 64/32, 64/128 (45 epochs) | yes | 0.8 | decay | 99.08% | 5 (97.4%) | 3.88 |
 | **64/32, 64/128** (shipped) | **no** | **0.5** | **decay** | **99.68%** | **5 (99.2%)** | **4.03** |
 
-(30 epochs unless said, 2026-12-02 to 12-06, 2-core CPU.) The decay lowers FD (more varied digits as
-the two networks stop chasing each other), the wider discriminator lifts accuracy. With the label
-stacked on the image as a second channel (`build_conditional_discriminator(label_channel=True)`, the
-default) the classifier head can read the label instead of the digit: it agrees with the asked digit
-on every generated image, the judge's misreads included, and raising its weight from 0.3 to 0.8 moved
-the worst digit within run-to-run noise (about +-0.3 points). Without that channel the head is a real
-classifier and the generator learns to draw digits it reads: every digit at 99.2% or more. The judge's numbers move with
-its sampling seed (123 above): over seeds 123 and 1-4 the shipped weights read 99.68% +- 0.04 as asked,
-worst digit 98.9% +- 0.3 (never under 98.5%), FD 4.23 +- 0.18 (3.8x the floor); the 0.6 run with the
-label channel 99.13% +- 0.11, worst 97.7% +- 0.4, FD 4.05 +- 0.27 (3.6x): far more digits read right
-for an FD within its noise. (Judged at epoch 15, before the decay: 99.52%, FD 5.62.) A wider generator learns
-faster but draws less varied digits: ``(256, 128)`` with D ``(64, 128)`` after 11 epochs: 99.01%,
-FD 8.25; ``(128, 64)`` with the default D at epoch 15: 98.22%, FD 6.56."""
+(30 epochs unless said, 2026-12-02 to 12-06, 2-core CPU.) The decay lowers FD (more varied digits as the
+two networks stop chasing each other), the wider discriminator lifts accuracy. With the label stacked on
+the image as a second channel (`build_conditional_discriminator(label_channel=True)`, the default) the
+classifier head can read the label instead of the digit: it agrees with the asked digit on every
+generated image, the judge's misreads included, and raising its weight from 0.3 to 0.8 moved the worst
+digit within run-to-run noise (about +-0.3 points). Without that channel the head is a real classifier
+and the generator learns to draw digits it reads: every digit at 99.2% or more. The judge's numbers move
+with its sampling seed (123 above): over seeds 123 and 1-4 (`benchmarks/eval_cgan_sampling.py --seeds`)
+the shipped weights read 99.68% +- 0.04 as asked, worst digit 98.9% +- 0.3 (never under 98.5%), FD 4.23
++- 0.18 (3.8x the floor); the 0.6 run with the label channel 99.13% +- 0.11, worst 97.7% +- 0.4, FD 4.05
++- 0.27 (3.6x): far more digits read right for an FD within its noise. (Judged at epoch 15, before the
+decay: 99.52%, FD 5.62.) A wider generator learns faster but draws less varied digits: ``(256, 128)``
+with D ``(64, 128)`` after 11 epochs: 99.01%, FD 8.25; ``(128, 64)`` with the default D at epoch 15:
+98.22%, FD 6.56."""
 
 
 def make_cgan(seed=0, **kwargs):
