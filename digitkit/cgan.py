@@ -392,11 +392,11 @@ digit within run-to-run noise (about +-0.3 points). Without that channel the hea
 and the generator learns to draw digits it reads: every digit at 99.2% or more. The judge's numbers move
 with its sampling seed (123 above): over seeds 123 and 1-4 (`benchmarks/eval_cgan_sampling.py --seeds`)
 the shipped weights read 99.62% +- 0.03 as asked, worst digit 98.9% +- 0.1 (never under 98.8%), FD 3.88
-+- 0.31 (3.5x the floor); the 0.5 run 99.68% +- 0.04, worst 98.9% +- 0.3, FD 4.23 +- 0.18 (3.8x); the 0.6 run with the label channel 99.13% +- 0.11, worst 97.7% +- 0.4, FD 4.05
-+- 0.27 (3.6x): far more digits read right for an FD within its noise. (Judged at epoch 15, before the
-decay: 99.52%, FD 5.62.) A wider generator learns faster but draws less varied digits: ``(256, 128)``
-with D ``(64, 128)`` after 11 epochs: 99.01%, FD 8.25; ``(128, 64)`` with the default D at epoch 15:
-98.22%, FD 6.56."""
++- 0.31 (3.5x the floor); the 0.5 run 99.68% +- 0.04, worst 98.9% +- 0.3, FD 4.23 +- 0.18 (3.8x); the
+0.6 run with the label channel 99.13% +- 0.11, worst 97.7% +- 0.4, FD 4.05 +- 0.27 (3.6x): far more
+digits read right for an FD within its noise. (Judged at epoch 15, before the decay: 99.52%, FD 5.62.) A
+wider generator learns faster but draws less varied digits: ``(256, 128)`` with D ``(64, 128)`` after 11
+epochs: 99.01%, FD 8.25; ``(128, 64)`` with the default D at epoch 15: 98.22%, FD 6.56."""
 
 
 def make_cgan(seed=0, **kwargs):
