@@ -402,11 +402,3 @@ epochs: 99.01%, FD 8.25; ``(128, 64)`` with the default D at epoch 15: 98.22%, F
 def make_cgan(seed=0, **kwargs):
     """Our compact conditional GAN with its default networks (weights and noise seeded by ``seed``)."""
     return ConditionalGAN(seed=seed, **kwargs)
-
-
-def build_pretrained_cgan(architecture=None):
-    """The untrained model of the shipped ``"cgan"`` weights (`digitkit.load_pretrained("cgan")`).
-
-    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
-    """
-    return ConditionalGAN(**(ARCHITECTURE if architecture is None else architecture))

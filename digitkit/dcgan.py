@@ -27,7 +27,7 @@ from digitkit import gan as gan_lib
 from digitkit.checks import check_filters
 from digitkit.data import IMAGE_SHAPE, IMAGE_SIZE
 
-# The architecture of the shipped "dcgan" weights (`build_pretrained_dcgan`).
+# The architecture of the shipped "dcgan" weights (`digitkit.load_pretrained("dcgan")` builds it).
 ARCHITECTURE = dict(latent_dim=64, generator_filters=(64, 32), discriminator_filters=(32, 64), dropout=0.3)
 
 
@@ -129,11 +129,3 @@ def make_dcgan(
     generator = build_conv_generator(latent_dim, generator_filters, seed=seed)
     discriminator = build_conv_discriminator(discriminator_filters, dropout, seed=seed + 1)
     return gan_lib.GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed, **gan_kwargs)
-
-
-def build_pretrained_dcgan(architecture=None):
-    """The untrained GAN of the shipped ``"dcgan"`` weights (`digitkit.load_pretrained("dcgan")`).
-
-    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
-    """
-    return make_dcgan(**(ARCHITECTURE if architecture is None else architecture))

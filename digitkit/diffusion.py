@@ -275,14 +275,6 @@ def build_ddim(**kwargs):
     return DiffusionModel(**{**ARCHITECTURE, **kwargs})
 
 
-def build_pretrained_ddim(architecture=None):
-    """The untrained model of the shipped ``"ddim"`` weights (`digitkit.load_pretrained("ddim")`).
-
-    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
-    """
-    return DiffusionModel(**(ARCHITECTURE if architecture is None else architecture))
-
-
 # The architecture of the shipped weights (its recipe: `digitkit.training.RECIPES["ddim"]`).
 # The U-Net is small (0.4 M weights) so that a 2-core CPU trains an epoch in about 3 minutes
 # and samples 10 digits in 20 steps in a fraction of a second.

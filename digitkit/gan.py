@@ -450,8 +450,3 @@ class GAN(keras.Model):
 def gradient_norm(grads):
     """The global L2 norm of a list of gradients (the ``g_grad_norm`` metric)."""
     return ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads))
-
-
-def build_pretrained_gan():
-    """The untrained GAN of notebook 02's ``"dense_gan"`` weights (`digitkit.load_pretrained("dense_gan")`)."""
-    return GAN(latent_dim=64)

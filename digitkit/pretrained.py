@@ -15,16 +15,17 @@ import pathlib
 
 from digitkit.paths import project_dir
 
-# name -> (module, function that builds the untrained model or generator object)
+# name -> (module, constructor of the untrained model). A generator's module also holds the
+# `ARCHITECTURE` of its shipped networks: the constructor's knobs beyond their defaults.
 _BUILDERS = {
     "dense": ("digitkit.classifier", "build_dense_classifier"),
     "dense_plain": ("digitkit.classifier", "build_plain_dense_classifier"),
     "judge": ("digitkit.classifier", "build_judge"),
-    "gan": ("digitkit.selfcond", "build_pretrained_selfcond"),
-    "dense_gan": ("digitkit.gan", "build_pretrained_gan"),
-    "dcgan": ("digitkit.dcgan", "build_pretrained_dcgan"),
-    "cgan": ("digitkit.cgan", "build_pretrained_cgan"),
-    "ddim": ("digitkit.diffusion", "build_pretrained_ddim"),
+    "gan": ("digitkit.selfcond", "SelfConditionedGAN"),
+    "dense_gan": ("digitkit.gan", "GAN"),
+    "dcgan": ("digitkit.dcgan", "make_dcgan"),
+    "cgan": ("digitkit.cgan", "ConditionalGAN"),
+    "ddim": ("digitkit.diffusion", "DiffusionModel"),
 }
 
 
@@ -93,17 +94,27 @@ def _check_known(name):
         raise ValueError(f"Unknown pretrained model. Expected one of {available()}. Received: name={name!r}")
 
 
-def build(name, architecture=None):
+def shipped_architecture(name):
+    """The knobs of the networks shipped as ``name``: its module's ``ARCHITECTURE`` ({} if it has none).
+
+    `digitkit.training.train` builds a new run from them and records them as the manifest entry's
+    ``"architecture"``.
+    """
+    _check_known(name)
+    return dict(getattr(importlib.import_module(_BUILDERS[name][0]), "ARCHITECTURE", {}))
+
+
+def build(name, architecture=None, **kwargs):
     """An untrained model (or generator object) of the kind shipped as ``name``.
 
     Args:
         architecture: the knobs of its networks as a manifest entry records them (``"architecture"``,
-            written by `digitkit.training.train`); None builds the module's ``ARCHITECTURE``.
+            written by `digitkit.training.train`); None builds `shipped_architecture`.
+        **kwargs: more constructor arguments (``seed``, a GAN's ``ema_momentum``).
     """
-    _check_known(name)
-    module, function = _BUILDERS[name]
-    builder = getattr(importlib.import_module(module), function)
-    return builder() if architecture is None else builder(architecture)
+    knobs = shipped_architecture(name) if architecture is None else dict(architecture)
+    module, constructor = _BUILDERS[name]
+    return getattr(importlib.import_module(module), constructor)(**knobs, **kwargs)
 
 
 def load_pretrained(name, directory=None):

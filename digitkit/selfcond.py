@@ -209,11 +209,3 @@ class SelfConditionedGAN(GAN):
 
 ARCHITECTURE = dict(latent_dim=64, clusters=50)
 """The shipped ``"gan"``'s sizes (the conditional GAN's networks take 50-long cluster vectors)."""
-
-
-def build_pretrained_selfcond(architecture=None):
-    """The untrained GAN of the shipped ``"gan"`` weights (`digitkit.load_pretrained("gan")`).
-
-    ``architecture``: the knobs a manifest entry records for its weights (default `ARCHITECTURE`).
-    """
-    return SelfConditionedGAN(**(ARCHITECTURE if architecture is None else architecture))

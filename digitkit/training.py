@@ -187,56 +187,12 @@ def device_note():
     return f"{keras.backend.backend()} on {', '.join(devices)}, {os.cpu_count()} CPU cores"
 
 
-def architecture(name):
-    """The knobs of generator ``name`` beyond its class's defaults: its module's ``ARCHITECTURE`` ({} if none).
-
-    `build` makes the model from them, and the manifest's ``recipe`` records them, so that an entry
-    says which networks its weights fit.
-    """
-    if name == "gan":
-        from digitkit import selfcond
-
-        return dict(selfcond.ARCHITECTURE)
-    if name == DCGAN:
-        from digitkit import dcgan
-
-        return dict(dcgan.ARCHITECTURE)
-    if name == "cgan":
-        from digitkit import cgan
-
-        return dict(cgan.ARCHITECTURE)
-    if name == "ddim":
-        from digitkit import diffusion
-
-        return dict(diffusion.ARCHITECTURE)
-    return {}
-
-
 def build(name, seed=0):
-    """The untrained model ``name`` of the course, its weights seeded by ``seed``."""
-    if name in CLASSIFIERS:
-        return classifier.BUILDERS[name](seed=seed)
-    if name == "gan":
-        from digitkit import selfcond
-
-        return selfcond.SelfConditionedGAN(**architecture(name), seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
-    if name == DENSE_GAN:
-        from digitkit.gan import GAN
-
-        return GAN(seed=seed)
-    if name == DCGAN:
-        from digitkit import dcgan
-
-        return dcgan.make_dcgan(**architecture(name), seed=seed)
-    if name == "cgan":
-        from digitkit import cgan
-
-        return cgan.ConditionalGAN(**architecture(name), seed=seed, ema_momentum=RECIPES[name]["ema_momentum"])
-    if name == "ddim":
-        from digitkit import diffusion
-
-        return diffusion.build_ddim(seed=seed)
-    raise ValueError(f"Unknown model. Expected one of {TRAINED_GENERATORS + CLASSIFIERS}. Received: name={name!r}")
+    """The untrained model ``name`` of the course (its shipped networks), its weights seeded by ``seed``."""
+    if name not in RECIPES:
+        raise ValueError(f"Unknown model. Expected one of {TRAINED_GENERATORS + CLASSIFIERS}. Received: name={name!r}")
+    ema = RECIPES[name].get("ema_momentum")
+    return pretrained.build(name, seed=seed, **({} if ema is None else {"ema_momentum": ema}))
 
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
@@ -381,8 +337,8 @@ def train(
 def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
-    networks = architecture(name)
-    recipe = dict(recipe, epochs=total, **networks)
+    networks = pretrained.shipped_architecture(name)
+    recipe = dict(recipe, epochs=total)
     pretrained.save_pretrained(
         model,
         name,
@@ -399,7 +355,7 @@ def _write(name, model, quality, history, where, done, total, recipe, evaluation
     if resume and run_name in recorded:
         history = runs.merge_histories(recorded[run_name]["history"], history)
         epochs = recorded[run_name].get("epochs", []) + epochs
-    knobs = {k: v for k, v in recipe.items() if k != "stages"}
+    knobs = {**{k: v for k, v in recipe.items() if k != "stages"}, **networks}
     runs.save_run(run_name, knobs, history, path=where["history"], quality=quality, epochs=epochs)
 
 

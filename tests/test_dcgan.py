@@ -58,8 +58,10 @@ def test_a_fit_step_changes_both_networks():
     assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
 
 
-def test_pretrained_builder_matches_the_architecture():
-    model = dcgan.build_pretrained_dcgan()
+def test_the_shipped_networks_are_the_architecture():
+    from digitkit import pretrained
+
+    model = pretrained.build("dcgan")
     assert model.latent_dim == dcgan.ARCHITECTURE["latent_dim"]
     assert tuple(model.generator.get_layer("stage_7x7").output.shape[-1:]) == (
         dcgan.ARCHITECTURE["generator_filters"][0],
