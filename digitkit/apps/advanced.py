@@ -108,7 +108,7 @@ class AdvancedApp:
         model = w.ToggleButtons(
             options=list(MODELS if self.ddim is not None else MODELS[:1]), value="cGAN", description="model"
         )
-        steps = w.IntSlider(value=ddim_steps(), min=1, max=100, description="DDIM steps", continuous_update=False)
+        steps = w.IntSlider(value=ddim_steps(), min=1, max=100, description="steps", continuous_update=False)
         guidance = w.FloatSlider(
             value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance", continuous_update=False
         )
