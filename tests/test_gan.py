@@ -145,7 +145,7 @@ def test_recalibrate_batch_norm_sets_the_statistics_of_the_current_weights():
     norm = next(layer for layer in model.generator.layers if isinstance(layer, keras.layers.BatchNormalization))
     before = keras.ops.convert_to_numpy(norm.moving_mean).copy()
     assert model.recalibrate_batch_norm(n=256, seed=3) is model
-    seen = keras.ops.convert_to_numpy(keras.Model(model.generator.inputs, norm.input)(model.noise(256, 3)))
+    seen = keras.ops.convert_to_numpy(keras.Model(model.generator.input, norm.input)(model.noise(256, 3)))
     assert not np.allclose(before, seen.mean(axis=0))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_mean), seen.mean(axis=0), atol=1e-5)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_variance), seen.var(axis=0), rtol=1e-3)
