@@ -278,6 +278,9 @@ def build_ddim(**kwargs):
 # The architecture of the shipped weights (its recipe: `digitkit.training.RECIPES["ddim"]`).
 # The U-Net is small (0.4 M weights) so that a 2-core CPU trains an epoch in about 3 minutes
 # and samples 10 digits in 20 steps in a fraction of a second.
+# Tried on 2026-12-06 (2-core CPU, judged the manifest's way): widths 32/64/128 (1.5 M weights),
+# 12 epochs with one cosine decay from 1e-3 (85 min, 7 min/epoch): 99.23%, worst digit 7 at 98.3%,
+# FD 7.67 (6.9x the floor), behind these weights' 99.43% / 98.7% / 6.46 after 46 epochs (190 min).
 ARCHITECTURE = dict(timesteps=500, channels=(16, 32, 64), blocks=1, embed_dim=128, label_dropout=0.1, ema_decay=0.999)
 
 
