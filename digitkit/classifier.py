@@ -138,8 +138,6 @@ def build_plain_dense_classifier(seed=0):
     return build_dense_classifier(dropout=0.0, name="dense_plain", seed=seed)
 
 
-BUILDERS = {"dense": build_dense_classifier, "dense_plain": build_plain_dense_classifier, "judge": build_judge}
-
 # The recipes that trained the shipped weights (`digitkit train classifier`).
 RECIPES = {
     "dense": dict(epochs=40, learning_rate=2e-3, augment=dict(rotation=0.04, shift=0.08, zoom=0.1)),
