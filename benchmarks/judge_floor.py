@@ -1,10 +1,16 @@
-"""The judge's Fréchet floor: its distance between real training and real test digits.
+"""The judge's Fréchet floor and its reading of real digits: the reference levels of every generator.
 
 A generator cannot beat real handwriting, so the judge's Fréchet distance between
 the first N training images and the first N test images is the floor at that
 sample size (the distance is biased upwards for small N). For N = 1,000 and
 2,000 it also prints the mean and spread over disjoint chunks of both sets, to
 show how noisy one draw is.
+
+It also prints how often the judge reads real digits as their labels (all 60,000 training and
+all 10,000 test digits, overall and for the worst digit): a generator that drew exactly like
+MNIST would be read right that often, so a class accuracy above it means digits more legible
+than real handwriting. Measured 2026-12-06: training 99.47% (worst digit 9 at 99.06%), test
+99.43% (worst digit 9 at 98.41%).
 
     nice -n 19 python3 benchmarks/judge_floor.py            # prints the numbers
     nice -n 19 python3 benchmarks/judge_floor.py --write    # also records them in weights/manifest.json
@@ -44,11 +50,34 @@ def judge_floor(sizes=SIZES, chunks=CHUNKS):
     return out
 
 
-def write_manifest(floor, directory=None):
-    """Record ``{"1000": x, "2000": y, "10000": z}`` (first-N numbers) in the judge's manifest quality."""
+def judge_reading():
+    """``{"train": ..., "test": ...}``: how often the judge reads real digits as their labels.
+
+    Each is a dict with ``accuracy``, ``per_class``, ``worst_digit`` and ``worst_accuracy``
+    (all 60,000 training and all 10,000 test digits), rounded to 4 places for the manifest.
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True)
+    out = {}
+    for name, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        read = metrics.judge_labels(images)
+        per_class = [round(float((read[labels == d] == d).mean()), 4) for d in range(10)]
+        worst = int(np.argmin(per_class))
+        out[name] = dict(
+            accuracy=round(float((read == labels).mean()), 4),
+            per_class=per_class,
+            worst_digit=worst,
+            worst_accuracy=per_class[worst],
+        )
+    return out
+
+
+def write_manifest(floor, reading, directory=None):
+    """Record the floor (``{"1000": x, "2000": y, "10000": z}``, first-N numbers) and the reading of
+    real digits (`judge_reading`) in the judge's manifest quality."""
     path = (directory or weights_dir()) / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest["judge"]["quality"]["frechet_floor"] = {str(n): round(v["first"], 3) for n, v in floor.items()}
+    manifest["judge"]["quality"]["reads_real_digits"] = reading
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
 
@@ -67,8 +96,15 @@ def main():
                 f"range {c.min():.3f}-{c.max():.3f}"
             )
         print(line, flush=True)
+    reading = judge_reading()
+    for name, r in reading.items():
+        print(
+            f"real {name} digits: the judge reads {r['accuracy']:.2%} as labelled, "
+            f"worst digit {r['worst_digit']} at {r['worst_accuracy']:.2%}",
+            flush=True,
+        )
     if args.write:
-        print(f"recorded in {write_manifest(floor)}")
+        print(f"recorded in {write_manifest(floor, reading)}")
 
 
 if __name__ == "__main__":

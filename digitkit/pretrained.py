@@ -4,7 +4,10 @@
 quality measured on it and the command that trained it. Every generator's
 ``quality`` has the same keys (`GENERATOR_QUALITY_KEYS`, written by
 `digitkit.evaluation.quality_record`); the classifiers' have
-``test_accuracy`` and ``train_minutes``. Read them with `quality`.
+``test_accuracy`` and ``train_minutes``, and the judge's also the reference levels every
+generator is measured against: ``frechet_floor`` (its Fréchet distance between real training and
+test digits) and ``reads_real_digits`` (how often it reads real digits as labelled), both
+written by ``benchmarks/judge_floor.py``. Read them with `quality`.
 """
 
 import datetime

@@ -85,3 +85,17 @@ def test_recorded_judge_floor_is_the_judges_train_vs_test_distance(mnist):
     assert floor["10000"] < floor["2000"] < floor["1000"]  # the distance is biased upwards for small sets
     (x, _), (xt, _) = mnist
     assert metrics.frechet_distance(x[:1000], xt[:1000]) == pytest.approx(floor["1000"], rel=1e-3)
+
+
+def test_recorded_reading_of_real_digits_is_the_judges(mnist):
+    from digitkit import pretrained
+
+    reading = pretrained.read_manifest()["judge"]["quality"]["reads_real_digits"]
+    _, (xt, yt) = mnist
+    read = metrics.judge_labels(xt)
+    per_class = [(read[yt == d] == d).mean() for d in range(10)]
+    assert reading["test"]["accuracy"] == pytest.approx(metrics.class_accuracy(xt, yt), abs=1e-4)
+    assert reading["test"]["per_class"] == pytest.approx(per_class, abs=1e-4)
+    for measured in reading.values():  # the worst digit is the one with the lowest share
+        assert measured["worst_accuracy"] == min(measured["per_class"]) < measured["accuracy"]
+        assert measured["per_class"][measured["worst_digit"]] == measured["worst_accuracy"]
