@@ -283,7 +283,7 @@ def measure_generators(models, n, seed=0, judge=None):
         }
         if digits is not None:
             hits = read[name] == digits
-            per_class = [hits[digits == d].mean() for d in range(10)]
+            per_class = metrics.per_digit_accuracy(read[name], digits)
             rows[name].update({"class accuracy": float(hits.mean()), "worst digit": int(np.argmin(per_class))})
     return rows
 

@@ -59,7 +59,7 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
         digits = np.repeat(np.arange(10), per_digit)
         images = generate(model, digits, seed=seed)
         labels = metrics.judge_labels(images, judge_model)
-        per_class = [float((labels[digits == d] == d).mean()) for d in range(10)]
+        per_class = [float(share) for share in metrics.per_digit_accuracy(labels, digits)]
         result.update(
             class_accuracy=float((labels == digits).mean()), per_class=per_class, worst_digit=int(np.argmin(per_class))
         )
@@ -163,7 +163,7 @@ def evaluate_ddim(
         images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed, solver=solver)
         seconds = time.perf_counter() - start
         read = metrics.judge_labels(images, judge)
-        per_class = np.array([(read[labels == d] == d).mean() for d in range(10)])
+        per_class = metrics.per_digit_accuracy(read, labels)
         rows.append(
             dict(
                 steps=int(n),

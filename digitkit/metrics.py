@@ -90,6 +90,24 @@ def class_accuracy(images, labels, judge=None):
     return float((judge_labels(images, judge) == labels).mean())
 
 
+def per_digit_accuracy(read, labels):
+    """For each digit 0-9, the share of images labelled with it that were read as it.
+
+    Args:
+        read: the digits read (e.g. `judge_labels`); labels: the digits asked for (or the true ones).
+
+    Returns:
+        float64 array (10,); NaN for a digit no image is labelled with.
+    """
+    read, labels = np.asarray(read).reshape(-1), np.asarray(labels).astype(int).reshape(-1)
+    if len(read) != len(labels):
+        raise ValueError(f"Need one label per reading. Received: {len(read)} readings, {len(labels)} labels")
+    hits = np.bincount(labels[read == labels], minlength=10)[:10]
+    counts = np.bincount(labels, minlength=10)[:10]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hits / counts
+
+
 def unsure_share(images, threshold=0.9, judge=None):
     """Share of images whose most likely digit the judge gives less than ``threshold`` probability.
 

@@ -50,6 +50,16 @@ def test_class_accuracy_of_the_judge_on_real_digits(test_digits):
         metrics.class_accuracy(x, y[:5])
 
 
+def test_per_digit_accuracy_is_each_digits_share_read_right():
+    labels = np.array([0, 0, 1, 1, 1, 1, 9])
+    read = np.array([0, 3, 1, 1, 1, 7, 9])
+    shares = metrics.per_digit_accuracy(read, labels)
+    assert shares[[0, 1, 9]].tolist() == [0.5, 0.75, 1.0]
+    assert np.isnan(shares[2:9]).all()  # no image is labelled 2-8
+    with pytest.raises(ValueError, match="one label per reading"):
+        metrics.per_digit_accuracy(read, labels[:3])
+
+
 def test_label_histogram_and_entropy():
     assert metrics.label_histogram([0, 0, 9]).tolist() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     assert metrics.label_entropy(np.arange(10).repeat(5)) == pytest.approx(np.log(10))
@@ -93,7 +103,7 @@ def test_recorded_reading_of_real_digits_is_the_judges(mnist):
     reading = pretrained.read_manifest()["judge"]["quality"]["reads_real_digits"]
     _, (xt, yt) = mnist
     read = metrics.judge_labels(xt)
-    per_class = [(read[yt == d] == d).mean() for d in range(10)]
+    per_class = metrics.per_digit_accuracy(read, yt)
     assert reading["test"]["accuracy"] == pytest.approx((read == yt).mean(), abs=1e-4)
     assert reading["test"]["per_class"] == pytest.approx(per_class, abs=1e-4)
     for measured in reading.values():  # the worst digit is the one with the lowest share
