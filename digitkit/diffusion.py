@@ -50,7 +50,7 @@ class DiffusionModel(keras.Model):
 
     Args:
         timesteps: number of noising steps T of the cosine schedule.
-        channels, blocks, embed_dim, groups: the U-Net's shape (`build_unet`).
+        channels, blocks, embed_dim, groups, attention: the U-Net's shape (`build_unet`).
         num_classes: number of digit labels.
         label_dropout: probability of hiding the label in training, which
             teaches the same network an unconditional model for guidance.
@@ -70,6 +70,7 @@ class DiffusionModel(keras.Model):
         blocks=1,
         embed_dim=128,
         groups=8,
+        attention=False,
         num_classes=10,
         label_dropout=0.1,
         ema_decay=0.999,
@@ -86,13 +87,21 @@ class DiffusionModel(keras.Model):
         self.blocks = blocks
         self.embed_dim = embed_dim
         self.groups = groups
+        self.attention = bool(attention)
         self.num_classes = num_classes
         self.label_dropout = label_dropout
         self.ema_decay = ema_decay
         self.seed = seed
         self.scheduler = DDIMScheduler(self.timesteps)
         self.alpha_bar = self.scheduler.alpha_bar
-        unet = dict(channels=self.channels, blocks=blocks, embed_dim=embed_dim, num_classes=num_classes, groups=groups)
+        unet = dict(
+            channels=self.channels,
+            blocks=blocks,
+            embed_dim=embed_dim,
+            num_classes=num_classes,
+            groups=groups,
+            attention=self.attention,
+        )
         self.network = build_unet(name="unet", seed=seed, **unet)
         self.ema_network = build_unet(name="ema_unet", **unet)
         self.ema_network.trainable = False
@@ -263,6 +272,7 @@ class DiffusionModel(keras.Model):
             "blocks": self.blocks,
             "embed_dim": self.embed_dim,
             "groups": self.groups,
+            "attention": self.attention,
             "num_classes": self.num_classes,
             "label_dropout": self.label_dropout,
             "ema_decay": self.ema_decay,

@@ -67,7 +67,28 @@ def residual_block(h, emb, channels, groups, name, init=lambda: "glorot_uniform"
     return layers.Add()([skip, h])
 
 
-def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, name="unet", seed=None):
+def attention_block(h, groups, name, heads=4, init=lambda: "glorot_uniform"):
+    """Self-attention over the pixels of a (small) feature map, added to it: GroupNorm, then every
+    pixel attends to every other (`keras.layers.MultiHeadAttention`).
+
+    Convolutions see a neighbourhood; at 7x7 one attention layer lets the top of a digit see its
+    bottom in one step (the DDPM U-Net has one at 16x16 and in its middle).
+
+    Args:
+        h: the feature map (N, H, W, C), C divisible by ``heads``; name: prefix of the layer names.
+    """
+    _, height, width, channels = h.shape
+    x = layers.GroupNormalization(groups, name=f"{name}_norm")(h)
+    x = layers.Reshape((height * width, channels))(x)
+    x = layers.MultiHeadAttention(
+        heads, channels // heads, name=f"{name}_attention", kernel_initializer=init()
+    )(x, x)
+    return layers.Add()([h, layers.Reshape((height, width, channels))(x)])
+
+
+def build_unet(
+    channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, attention=False, name="unet", seed=None
+):
     """A small U-Net from (noisy image, step, label) to a 28x28 prediction.
 
     Every residual block receives the sinusoidal step embedding plus a learned
@@ -80,6 +101,8 @@ def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, 
         embed_dim: width of the step and label embeddings.
         num_classes: number of labels (plus one "no label" token).
         groups: groups of the GroupNormalization layers.
+        attention: add an `attention_block` after the middle residual block, at the
+            lowest resolution (7x7 for three levels). The shipped weights have none.
         name: the model's name.
         seed: seeds every layer's initial weights (`digitkit.seeding`); None leaves them to
             Keras' global seed.
@@ -118,6 +141,8 @@ def build_unet(channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, 
                 width, 3, strides=2, padding="same", name=f"downsample{level}", kernel_initializer=init()
             )(h)
     h = residual_block(h, emb, channels[-1], groups, "middle", init=init)
+    if attention:
+        h = attention_block(h, groups, "middle_attention", init=init)
     for level in reversed(range(len(channels))):
         for b in range(blocks):
             h = layers.Concatenate()([h, skips.pop()])
@@ -137,7 +162,8 @@ def forward_flops(model):
     """Floating-point operations per image of one forward pass, counted from the layer shapes.
 
     Counts the multiply-adds of every ``Conv2D`` (output pixels x kernel area x input channels x
-    filters) and ``Dense`` layer (inputs x units) of a functional model, at 2 FLOPs per multiply-add;
+    filters), ``Dense`` layer (inputs x units) and self-attention (its four projections, the scores
+    and the weighted sum) of a functional model, at 2 FLOPs per multiply-add;
     normalisations, activations, additions and biases (a few percent more) are not counted.
 
     Returns:
@@ -151,4 +177,10 @@ def forward_flops(model):
             macs += height * width * kernel_h * kernel_w * layer.input.shape[-1] * filters // layer.groups
         elif isinstance(layer, layers.Dense):
             macs += layer.input.shape[-1] * layer.units
+        elif isinstance(layer, layers.MultiHeadAttention):  # self-attention: query, key and value from one input
+            _, tokens, width = layer.output.shape
+            heads, key, value = layer.num_heads, layer.key_dim, layer.value_dim
+            macs += tokens * width * heads * (2 * key + value)  # the projections to queries, keys and values
+            macs += tokens * tokens * heads * (key + value)  # the attention scores and the weighted sum
+            macs += tokens * heads * value * width  # the projection back
     return 2 * int(macs)

@@ -155,6 +155,9 @@ def test_config_round_trip():
     again = diffusion.DiffusionModel.from_config(config)
     assert again.get_config() == config
     assert again.network.count_params() == model.network.count_params()
+    attending = diffusion.DiffusionModel.from_config({**config, "attention": True})
+    assert attending.get_config()["attention"] is True
+    assert attending.ema_network.count_params() > model.ema_network.count_params()
 
 
 @pytest.mark.parametrize(

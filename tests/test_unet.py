@@ -65,8 +65,27 @@ def test_forward_flops_counts_conv_and_dense_multiply_adds():
     model = keras.Model(x, out)
     want = 2 * (28 * 28 * 9 * 1 * 4 + 14 * 14 * 9 * 4 * 6 + 14 * 14 * 6 * 5)
     assert unet.forward_flops(model) == want
+    tokens = keras.Input((49, 8))
+    attended = keras.Model(tokens, keras.layers.MultiHeadAttention(2, 4)(tokens, tokens))
+    # queries, keys, values (3 x 49 x 8 x 8), scores and weighted sum (2 x 49 x 49 x 8), output (49 x 8 x 8)
+    assert unet.forward_flops(attended) == 2 * (3 * 49 * 64 + 2 * 49 * 49 * 8 + 49 * 64)
     # The shipped U-Net: about 77 MFLOPs per image and pass.
     assert 75e6 < unet.forward_flops(unet.build_unet(channels=(16, 32, 64), embed_dim=128)) < 80e6
+
+
+def test_attention_lets_a_pixel_see_the_far_corner():
+    x = keras.Input((7, 7, 8))
+    block = keras.Model(x, unet.attention_block(x, groups=4, name="a", heads=2))
+    h = np.random.default_rng(0).standard_normal((1, 7, 7, 8)).astype("float32")
+    moved = h.copy()
+    moved[0, 0, 0] += 1.0
+    a, b = (ops.convert_to_numpy(block(v)) for v in (h, moved))
+    assert np.abs(a[0, 6, 6] - b[0, 6, 6]).max() > 1e-4  # a 3x3 convolution would leave it alone
+    with_attention = unet.build_unet(channels=(8, 16, 32), embed_dim=16, groups=4, attention=True)
+    assert with_attention.get_layer("middle_attention_attention").output.shape == (None, 49, 32)  # at 7x7
+    plain = unet.build_unet(channels=(8, 16, 32), embed_dim=16, groups=4)
+    assert with_attention.count_params() > plain.count_params()
+    assert unet.forward_flops(with_attention) > unet.forward_flops(plain)
 
 
 def test_the_seed_fixes_every_initial_weight():
