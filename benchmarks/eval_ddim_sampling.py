@@ -1,7 +1,7 @@
-"""The shipped DDIM under different samplers: solver x steps x guidance, judged on the same digits.
+"""The shipped DDIM under different samplers: solver x steps x guidance (x eta), judged on the same digits.
 
 No retraining: the same network, sampled with DDIM's first-order step or DPM-Solver++(2M)
-(`digitkit.sampler.SOLVERS`), at several step counts and guidance scales. For each setting it
+(`digitkit.sampler.SOLVERS`), at several step counts, guidance scales and (DDIM) etas. For each setting it
 prints `digitkit.evaluation.evaluate_ddim`'s measures: the judge's class accuracy (all digits, and
 the worst digit), the Fréchet distance of the samples to the first N test images beside the
 judge's floor at that N, and the sampling time per 100 digits.
@@ -9,6 +9,8 @@ Every setting draws the same digits from the same starting noise (``--seed``).
 
     nice -n 19 python3 benchmarks/eval_ddim_sampling.py                  # 200 per digit (~30 min on 2 cores)
     python3 benchmarks/eval_ddim_sampling.py --per-digit 20 --settings ddim:20:0.25 dpm++2m:10:0.25  # smoke
+    python3 benchmarks/eval_ddim_sampling.py --settings ddim:20:0:0.5 ddim:20:0.25:1   # eta 0.5 and 1
+    python3 benchmarks/eval_ddim_sampling.py --weights runs/ddim   # a run's weights (`digitkit train ddim --out`)
 """
 
 import argparse
@@ -16,7 +18,7 @@ import argparse
 from digitkit import diffusion, evaluation, metrics, pretrained
 from digitkit.data import load_mnist
 
-SETTINGS = (  # solver:steps:guidance; the first is the shipped default
+SETTINGS = (  # solver:steps:guidance[:eta]; the first is the shipped default
     f"ddim:{diffusion.STEPS}:{diffusion.GUIDANCE}",
     f"dpm++2m:{diffusion.STEPS}:{diffusion.GUIDANCE}",
     f"dpm++2m:10:{diffusion.GUIDANCE}",
@@ -28,13 +30,15 @@ SETTINGS = (  # solver:steps:guidance; the first is the shipped default
 
 
 def parse_setting(text):
-    """``"dpm++2m:20:0.25"`` -> ``("dpm++2m", 20, 0.25)``."""
+    """``"dpm++2m:20:0.25"`` -> ``("dpm++2m", 20, 0.25, 0.0)``; ``"ddim:20:0.25:1"``: eta 1."""
     try:
-        solver, steps, guidance = text.split(":")
-        return solver, int(steps), float(guidance)
+        solver, steps, guidance, *eta = text.split(":")
+        if len(eta) > 1:
+            raise ValueError
+        return solver, int(steps), float(guidance), float(eta[0]) if eta else 0.0
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"a setting is solver:steps:guidance, e.g. ddim:20:0.25; got {text!r}"
+            f"a setting is solver:steps:guidance[:eta], e.g. ddim:20:0.25 or ddim:20:0.25:1; got {text!r}"
         ) from None
 
 
@@ -44,24 +48,31 @@ def evaluate(model, settings, per_digit, seed=0):
     reference = load_mnist(normalize=True)[1][0][:n]  # the first n test digits: the floor's comparison
     floor = metrics.frechet_floor(n)
     rows = []
-    for solver, steps, guidance in settings:
+    for solver, steps, guidance, eta in settings:
         (row,) = evaluation.evaluate_ddim(
-            model, steps=(steps,), per_digit=per_digit, guidance=guidance, seed=seed, reference=reference, solver=solver
+            model,
+            steps=(steps,),
+            per_digit=per_digit,
+            guidance=guidance,
+            eta=eta,
+            seed=seed,
+            reference=reference,
+            solver=solver,
         )
-        rows.append(dict(row, solver=solver, guidance=guidance, over_floor=row["frechet"] / floor))
+        rows.append(dict(row, solver=solver, guidance=guidance, eta=eta, over_floor=row["frechet"] / floor))
         print(format_row(rows[-1]), flush=True)
     return rows, floor
 
 
 HEADER = (
-    "| solver | steps | guidance | accuracy | worst digit | FD | FD/floor | s per 100 digits |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|"
+    "| solver | steps | guidance | eta | accuracy | worst digit | FD | FD/floor | s per 100 digits |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
 def format_row(r):
     return (
-        f"| {r['solver']} | {r['steps']} | {r['guidance']:g} | {r['accuracy']:.2%} | "
+        f"| {r['solver']} | {r['steps']} | {r['guidance']:g} | {r['eta']:g} | {r['accuracy']:.2%} | "
         f"{r['worst_digit']} ({r['worst_accuracy']:.1%}) | {r['frechet']:.2f} | {r['over_floor']:.2f} | "
         f"{r['seconds_per_100']:.1f} |"
     )
@@ -72,12 +83,16 @@ def main():
     parser.add_argument("--per-digit", type=int, default=200, help="samples of each digit (default 200)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--settings", nargs="+", type=parse_setting, default=[parse_setting(s) for s in SETTINGS], metavar="S:N:G"
+        "--settings", nargs="+", type=parse_setting, default=[parse_setting(s) for s in SETTINGS], metavar="S:N:G[:E]"
+    )
+    parser.add_argument(
+        "--weights", default=None, help="a folder with ddim weights and their manifest (default: the shipped ones)"
     )
     args = parser.parse_args()
-    model = pretrained.load_pretrained("ddim")
+    model = pretrained.load_pretrained("ddim", directory=args.weights)
     n = 10 * args.per_digit
-    print(f"shipped DDIM, {n} samples ({args.per_digit} per digit), seed {args.seed}")
+    which = "shipped" if args.weights is None else args.weights
+    print(f"{which} DDIM, {n} samples ({args.per_digit} per digit), seed {args.seed}")
     print(HEADER, flush=True)
     _, floor = evaluate(model, args.settings, args.per_digit, seed=args.seed)
     print(f"judge's floor at {n}: {floor:.3f} (train vs test)")
