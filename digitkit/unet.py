@@ -80,9 +80,7 @@ def attention_block(h, groups, name, heads=4, init=lambda: "glorot_uniform"):
     _, height, width, channels = h.shape
     x = layers.GroupNormalization(groups, name=f"{name}_norm")(h)
     x = layers.Reshape((height * width, channels))(x)
-    x = layers.MultiHeadAttention(
-        heads, channels // heads, name=f"{name}_attention", kernel_initializer=init()
-    )(x, x)
+    x = layers.MultiHeadAttention(heads, channels // heads, name=f"{name}_attention", kernel_initializer=init())(x, x)
     return layers.Add()([h, layers.Reshape((height, width, channels))(x)])
 
 

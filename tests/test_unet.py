@@ -77,10 +77,17 @@ def test_attention_lets_a_pixel_see_the_far_corner():
     x = keras.Input((7, 7, 8))
     block = keras.Model(x, unet.attention_block(x, groups=4, name="a", heads=2))
     h = np.random.default_rng(0).standard_normal((1, 7, 7, 8)).astype("float32")
+    # Swap two channels of one group at the top-left pixel: the group's mean and variance, and so the
+    # normalisation of every other pixel, stay the same; only attention carries the change across the map.
     moved = h.copy()
-    moved[0, 0, 0] += 1.0
+    moved[0, 0, 0, [0, 1]] = h[0, 0, 0, [1, 0]]
     a, b = (ops.convert_to_numpy(block(v)) for v in (h, moved))
-    assert np.abs(a[0, 6, 6] - b[0, 6, 6]).max() > 1e-4  # a 3x3 convolution would leave it alone
+    assert np.abs(a[0, 6, 6] - b[0, 6, 6]).max() > 1e-4  # a 3x3 convolution or a per-pixel layer would not
+    # The same block with the attention's output projection zeroed changes nothing far away:
+    (projection,) = [w for w in block.get_layer("a_attention").weights if w.path.endswith("attention_output/kernel")]
+    projection.assign(np.zeros(projection.shape, "float32"))
+    a, b = (ops.convert_to_numpy(block(v)) for v in (h, moved))
+    np.testing.assert_allclose(a[0, 6, 6], b[0, 6, 6], atol=1e-6)
     with_attention = unet.build_unet(channels=(8, 16, 32), embed_dim=16, groups=4, attention=True)
     assert with_attention.get_layer("middle_attention_attention").output.shape == (None, 49, 32)  # at 7x7
     plain = unet.build_unet(channels=(8, 16, 32), embed_dim=16, groups=4)
