@@ -1,4 +1,4 @@
-"""The shipped DDIM under different samplers: solver x steps x guidance (x eta), judged on the same digits.
+"""The shipped DDIM (or a run's: --weights) under different samplers: solver x steps x guidance (x eta), judged alike.
 
 No retraining: the same network, sampled with DDIM's first-order step or DPM-Solver++(2M)
 (`digitkit.sampler.SOLVERS`), at several step counts, guidance scales and (DDIM) etas. For each setting it
@@ -35,11 +35,14 @@ def parse_setting(text):
         solver, steps, guidance, *eta = text.split(":")
         if len(eta) > 1:
             raise ValueError
-        return solver, int(steps), float(guidance), float(eta[0]) if eta else 0.0
+        setting = solver, int(steps), float(guidance), float(eta[0]) if eta else 0.0
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"a setting is solver:steps:guidance[:eta], e.g. ddim:20:0.25 or ddim:20:0.25:1; got {text!r}"
         ) from None
+    if setting[3] and solver != "ddim":
+        raise argparse.ArgumentTypeError(f"eta is DDIM's alone ({solver} is deterministic); got {text!r}")
+    return setting
 
 
 def evaluate(model, settings, per_digit, seed=0):
