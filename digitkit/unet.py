@@ -75,7 +75,11 @@ def attention_block(h, groups, name, heads=4, init=lambda: "glorot_uniform"):
     bottom in one step (the DDPM U-Net has one at 16x16 and in its middle).
 
     Args:
-        h: the feature map (N, H, W, C), C divisible by ``heads``; name: prefix of the layer names.
+        h: the feature map (N, H, W, C), C divisible by ``heads``.
+        groups: groups of the GroupNormalization layer.
+        name: prefix of the layer names (``{name}_norm``, ``{name}_attention``).
+        heads: attention heads, each of width C / heads.
+        init: gives the attention's kernel initializer (`build_unet` seeds it).
     """
     _, height, width, channels = h.shape
     x = layers.GroupNormalization(groups, name=f"{name}_norm")(h)
