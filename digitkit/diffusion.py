@@ -50,7 +50,7 @@ class DiffusionModel(keras.Model):
 
     Args:
         timesteps: number of noising steps T of the cosine schedule.
-        channels, blocks, embed_dim, groups, attention: the U-Net's shape (`build_unet`).
+        channels, blocks, embed_dim, groups, attention, scale_shift: the U-Net's shape (`build_unet`).
         num_classes: number of digit labels.
         label_dropout: probability of hiding the label in training, which
             teaches the same network an unconditional model for guidance.
@@ -71,6 +71,7 @@ class DiffusionModel(keras.Model):
         embed_dim=128,
         groups=8,
         attention=False,
+        scale_shift=False,
         num_classes=10,
         label_dropout=0.1,
         ema_decay=0.999,
@@ -88,6 +89,7 @@ class DiffusionModel(keras.Model):
         self.embed_dim = embed_dim
         self.groups = groups
         self.attention = bool(attention)
+        self.scale_shift = bool(scale_shift)
         self.num_classes = num_classes
         self.label_dropout = label_dropout
         self.ema_decay = ema_decay
@@ -101,6 +103,7 @@ class DiffusionModel(keras.Model):
             num_classes=num_classes,
             groups=groups,
             attention=self.attention,
+            scale_shift=self.scale_shift,
         )
         self.network = build_unet(name="unet", seed=seed, **unet)
         self.ema_network = build_unet(name="ema_unet", **unet)
@@ -273,6 +276,7 @@ class DiffusionModel(keras.Model):
             "embed_dim": self.embed_dim,
             "groups": self.groups,
             "attention": self.attention,
+            "scale_shift": self.scale_shift,
             "num_classes": self.num_classes,
             "label_dropout": self.label_dropout,
             "ema_decay": self.ema_decay,

@@ -44,13 +44,30 @@ class SinusoidalEmbedding(layers.Layer):
         return {**super().get_config(), "dim": self.dim, "max_period": self.max_period}
 
 
-def residual_block(h, emb, channels, groups, name, init=lambda: "glorot_uniform"):
-    """GroupNorm-swish-conv twice, the step+label embedding added in between, plus a skip connection.
+@keras.saving.register_keras_serializable(package="digitkit")
+class ScaleShift(layers.Layer):
+    """``h * (1 + scale) + shift``, the scale and shift the two halves of an embedding (N, 2C), per channel."""
+
+    def call(self, h, embedding):
+        scale, shift = ops.split(embedding, 2, axis=-1)
+        return h * (1.0 + scale[:, None, None, :]) + shift[:, None, None, :]
+
+    def compute_output_shape(self, h_shape, embedding_shape):
+        return h_shape
+
+
+def residual_block(h, emb, channels, groups, name, scale_shift=False, init=lambda: "glorot_uniform"):
+    """GroupNorm-swish-conv twice, the step+label embedding in between, plus a skip connection.
 
     Args:
         h: the feature map (a symbolic tensor); emb: the step+label embedding (N, embed_dim).
         channels: output width; groups: of the GroupNormalization layers.
         name: prefix of the block's layer names (``{name}_conv1`` ...).
+        scale_shift: how the embedding enters. False (the shipped weights): added to the
+            features after the first convolution. True: it scales and shifts the normalised
+            features before the second (`ScaleShift`; "adaptive group normalization" of
+            Dhariwal & Nichol, 2021), so the step and the label can also turn channels up or
+            down, not only move them; starts as no change (zero-initialised).
         init: gives each new layer its kernel initializer (`build_unet` seeds them).
     """
     skip = (
@@ -59,9 +76,14 @@ def residual_block(h, emb, channels, groups, name, init=lambda: "glorot_uniform"
     h = layers.GroupNormalization(groups, name=f"{name}_norm1")(h)
     h = layers.Activation("swish")(h)
     h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv1", kernel_initializer=init())(h)
-    e = layers.Dense(channels, name=f"{name}_emb", kernel_initializer=init())(emb)
-    h = layers.Add()([h, layers.Reshape((1, 1, channels))(e)])
-    h = layers.GroupNormalization(groups, name=f"{name}_norm2")(h)
+    if scale_shift:
+        e = layers.Dense(2 * channels, name=f"{name}_emb", kernel_initializer="zeros")(emb)
+        h = layers.GroupNormalization(groups, name=f"{name}_norm2")(h)
+        h = ScaleShift(name=f"{name}_scale_shift")(h, e)
+    else:
+        e = layers.Dense(channels, name=f"{name}_emb", kernel_initializer=init())(emb)
+        h = layers.Add()([h, layers.Reshape((1, 1, channels))(e)])
+        h = layers.GroupNormalization(groups, name=f"{name}_norm2")(h)
     h = layers.Activation("swish")(h)
     h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv2", kernel_initializer=init())(h)
     return layers.Add()([skip, h])
@@ -89,7 +111,15 @@ def attention_block(h, groups, name, heads=4, init=lambda: "glorot_uniform"):
 
 
 def build_unet(
-    channels=(32, 64, 128), blocks=1, embed_dim=128, num_classes=10, groups=8, attention=False, name="unet", seed=None
+    channels=(32, 64, 128),
+    blocks=1,
+    embed_dim=128,
+    num_classes=10,
+    groups=8,
+    attention=False,
+    scale_shift=False,
+    name="unet",
+    seed=None,
 ):
     """A small U-Net from (noisy image, step, label) to a 28x28 prediction.
 
@@ -105,6 +135,8 @@ def build_unet(
         groups: groups of the GroupNormalization layers.
         attention: add an `attention_block` after the middle residual block, at the
             lowest resolution (7x7 for three levels). The shipped weights have none.
+        scale_shift: the embedding scales and shifts each block's features instead of
+            being added to them (`residual_block`). The shipped weights add it.
         name: the model's name.
         seed: seeds every layer's initial weights (`digitkit.seeding`); None leaves them to
             Keras' global seed.
@@ -136,19 +168,19 @@ def build_unet(
     skips = []
     for level, width in enumerate(channels):
         for b in range(blocks):
-            h = residual_block(h, emb, width, groups, f"down{level}_{b}", init=init)
+            h = residual_block(h, emb, width, groups, f"down{level}_{b}", scale_shift, init=init)
             skips.append(h)
         if level < len(channels) - 1:
             h = layers.Conv2D(
                 width, 3, strides=2, padding="same", name=f"downsample{level}", kernel_initializer=init()
             )(h)
-    h = residual_block(h, emb, channels[-1], groups, "middle", init=init)
+    h = residual_block(h, emb, channels[-1], groups, "middle", scale_shift, init=init)
     if attention:
         h = attention_block(h, groups, "middle_attention", init=init)
     for level in reversed(range(len(channels))):
         for b in range(blocks):
             h = layers.Concatenate()([h, skips.pop()])
-            h = residual_block(h, emb, channels[level], groups, f"up{level}_{b}", init=init)
+            h = residual_block(h, emb, channels[level], groups, f"up{level}_{b}", scale_shift, init=init)
         if level > 0:
             h = layers.UpSampling2D(2)(h)
             h = layers.Conv2D(

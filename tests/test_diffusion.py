@@ -158,6 +158,9 @@ def test_config_round_trip():
     attending = diffusion.DiffusionModel.from_config({**config, "attention": True})
     assert attending.get_config()["attention"] is True
     assert attending.ema_network.count_params() > model.ema_network.count_params()
+    scaling = diffusion.DiffusionModel.from_config({**config, "scale_shift": True})
+    assert scaling.get_config()["scale_shift"] is True
+    assert scaling.ema_network.get_layer("middle_scale_shift") is not None
 
 
 @pytest.mark.parametrize(

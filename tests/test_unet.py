@@ -95,6 +95,37 @@ def test_attention_lets_a_pixel_see_the_far_corner():
     assert unet.forward_flops(with_attention) > unet.forward_flops(plain)
 
 
+def test_scale_shift_multiplies_and_adds_per_channel():
+    h = np.arange(2 * 2 * 2 * 3, dtype="float32").reshape(2, 2, 2, 3)
+    embedding = np.array([[1.0, 0.0, -1.0, 5.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 2.0]], "float32")
+    got = ops.convert_to_numpy(unet.ScaleShift()(h, embedding))
+    want = h.copy()
+    want[0] = h[0] * np.array([2.0, 1.0, 0.0]) + np.array([5.0, 0.0, 0.0])  # scale (1, 0, -1), shift (5, 0, 0)
+    want[1] = h[1] + np.array([0.0, 0.0, 2.0])
+    np.testing.assert_allclose(got, want)
+
+
+def test_scale_shift_blocks_start_blind_to_the_label():
+    model = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4, scale_shift=True, seed=0)
+    x = np.random.default_rng(0).standard_normal((2, 28, 28, 1)).astype("float32")
+    out = model.get_layer("out")
+    out.kernel.assign(np.random.default_rng(1).standard_normal(out.kernel.shape).astype("float32"))
+
+    def predict(labels):
+        return ops.convert_to_numpy(model([x, np.array([100.0, 100.0], "float32"), np.array(labels, "int32")]))
+
+    # The embedding's layers start at zero: the step and the label change nothing yet (no scale, no shift).
+    np.testing.assert_allclose(predict([3, 3]), predict([7, 10]), atol=1e-6)
+    emb = model.get_layer("down0_0_emb")
+    assert emb.kernel.shape == (16, 16)  # a scale and a shift for each of the block's 8 channels
+    emb.kernel.assign(np.random.default_rng(2).standard_normal(emb.kernel.shape).astype("float32"))
+    a, b = predict([3, 3]), predict([7, 10])
+    assert np.abs(a - b).max() > 1e-3
+    plain = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4)
+    # Each block's embedding layer is twice as wide: 16 x 8 + 8 more weights for each of the 5 blocks of widths 8, 16, 16, 16, 8.
+    assert model.count_params() - plain.count_params() == 17 * (8 + 16 + 16 + 16 + 8)
+
+
 def test_the_seed_fixes_every_initial_weight():
     def weights(seed):
         model = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4, seed=seed)
