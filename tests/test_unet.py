@@ -122,7 +122,8 @@ def test_scale_shift_blocks_start_blind_to_the_label():
     a, b = predict([3, 3]), predict([7, 10])
     assert np.abs(a - b).max() > 1e-3
     plain = unet.build_unet(channels=(8, 16), embed_dim=16, groups=4)
-    # Each block's embedding layer is twice as wide: 16 x 8 + 8 more weights for each of the 5 blocks of widths 8, 16, 16, 16, 8.
+    # Each block's embedding layer is twice as wide: 17 more weights (16 inputs and a bias) per channel,
+    # in the five blocks of widths 8, 16, 16 (the middle), 16 and 8.
     assert model.count_params() - plain.count_params() == 17 * (8 + 16 + 16 + 16 + 8)
 
 
