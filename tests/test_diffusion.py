@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitkit import diffusion, metrics, pretrained
+from digitkit import diffusion, metrics, pretrained, unet
 from digitkit.apps import DiffusionApp
 
 REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ddim_reference.npz")
@@ -160,7 +160,7 @@ def test_config_round_trip():
     assert attending.ema_network.count_params() > model.ema_network.count_params()
     scaling = diffusion.DiffusionModel.from_config({**config, "scale_shift": True})
     assert scaling.get_config()["scale_shift"] is True
-    assert scaling.ema_network.get_layer("middle_scale_shift") is not None
+    assert isinstance(scaling.ema_network.get_layer("middle_scale_shift"), unet.ScaleShift)
 
 
 @pytest.mark.parametrize(
