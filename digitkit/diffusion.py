@@ -117,6 +117,14 @@ class DiffusionModel(keras.Model):
         self.sampler = DDIMSampler(self.ema_network, self.scheduler, num_classes)
         self.built = True
 
+    def networks_only(self):
+        """The same U-Nets and EMA count in an uncompiled model (no optimizer state): what the shipped weights hold."""
+        copy = type(self).from_config(self.get_config())
+        copy.network.set_weights(self.network.get_weights())
+        copy.ema_network.set_weights(self.ema_network.get_weights())
+        copy.ema_updates.assign(ops.convert_to_numpy(self.ema_updates))
+        return copy
+
     # ---------- training ----------
     def noise_images(self, images, t, noise):
         """The forward process: x_t from clean images in [0, 1], step indices and noise.

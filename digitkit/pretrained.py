@@ -185,7 +185,7 @@ def quality(name, directory=None):
 def save_pretrained(model, name, quality, command, directory=None, **extra):
     """Save weights as ``<name>.weights.h5`` and record them in the manifest.
 
-    A GAN is saved without its optimizers (`digitkit.gan.GAN.networks_only`):
+    A GAN or a DDIM is saved without its optimizers (``networks_only()``):
     the shipped files hold the networks; a resumable checkpoint is
     `digitkit.training.Checkpoint`'s job.
 

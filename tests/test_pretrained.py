@@ -104,6 +104,22 @@ def test_a_shipped_gan_is_saved_without_its_optimizers(tmp_path, name):
     np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))
 
 
+def test_a_shipped_ddim_is_saved_without_its_optimizer(tmp_path):
+    import h5py
+
+    from digitkit import training
+
+    model = training.build("ddim", seed=3)
+    training.compile_for_training(model, 10, training.RECIPES["ddim"])
+    model.optimizer.build(model.trainable_variables)
+    model.ema_updates.assign(7.0)
+    path = pretrained.save_pretrained(model, "ddim", {}, "x", directory=tmp_path)
+    with h5py.File(path, "r") as f:
+        assert "optimizer" not in f.keys() and f["vars"]["0"][()] == 7.0  # the EMA count comes along
+    loaded = pretrained.load_pretrained("ddim", directory=tmp_path)
+    np.testing.assert_array_equal(loaded.sample(4, steps=2, seed=1), model.sample(4, steps=2, seed=1))
+
+
 def test_weights_load_into_the_networks_their_entry_records(tmp_path):
     from digitkit import cgan
 
