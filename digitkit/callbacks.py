@@ -4,6 +4,7 @@
 ``fit`` of a course generator.
 """
 
+import json
 import pathlib
 import time
 
@@ -77,16 +78,21 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 class Checkpoint(keras.callbacks.Callback):
-    """Writes a resumable checkpoint after every epoch: networks, optimizer state and the epoch.
+    """Writes a resumable checkpoint after every epoch: networks, optimizer state, the epoch and the history.
 
     The ``.weights.h5`` file is the compiled model's ``save_weights`` (which
-    holds its optimizers' variables); the epoch, the training minutes so far
-    and the seed are attributes of the file (`read_checkpoint`).
+    holds its optimizers' variables); the epoch, the training minutes so far,
+    the seed and the per-epoch logs so far with their epoch numbers
+    (``history_before`` and ``epochs_before``, then this run's) are attributes
+    of the file (`read_checkpoint`), so that a run cut short keeps the history
+    of the epochs it finished. Attach it after the callbacks that add to the logs.
     """
 
-    def __init__(self, path, seed=0, minutes_before=0.0):
+    def __init__(self, path, seed=0, minutes_before=0.0, history_before=None, epochs_before=()):
         super().__init__()
         self.path, self.seed, self.minutes_before = pathlib.Path(path), seed, minutes_before
+        self.history = {k: list(v) for k, v in (history_before or {}).items()}
+        self.epochs = list(epochs_before)
 
     def on_train_begin(self, logs=None):
         self._start = time.time()
@@ -94,17 +100,29 @@ class Checkpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         import h5py
 
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.epochs.append(epoch + 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(self.path)
         with h5py.File(self.path, "a") as f:
             f.attrs["epoch"] = epoch + 1
             f.attrs["minutes"] = self.minutes_before + (time.time() - self._start) / 60
             f.attrs["seed"] = self.seed
+            f.attrs["history"] = json.dumps(self.history)
+            f.attrs["history_epochs"] = json.dumps(self.epochs)
 
 
 def read_checkpoint(path):
-    """``{"epoch", "minutes", "seed"}`` of a `Checkpoint` file."""
+    """``{"epoch", "minutes", "seed", "history", "history_epochs"}`` of a `Checkpoint` file.
+
+    ``history`` (per-epoch logs) and ``history_epochs`` (their epoch numbers)
+    are None for a checkpoint written before checkpoints kept them.
+    """
     import h5py
 
     with h5py.File(path, "r") as f:
-        return dict(epoch=int(f.attrs["epoch"]), minutes=float(f.attrs["minutes"]), seed=int(f.attrs["seed"]))
+        state = dict(epoch=int(f.attrs["epoch"]), minutes=float(f.attrs["minutes"]), seed=int(f.attrs["seed"]))
+        for key in ("history", "history_epochs"):
+            state[key] = json.loads(f.attrs[key]) if key in f.attrs else None
+        return state

@@ -79,7 +79,7 @@ def load_checkpoint(model, path, total_steps, recipe=None):
     """Compile ``model``, create its optimizers' variables and load a `Checkpoint` into it.
 
     Returns:
-        The checkpoint's ``{"epoch", "minutes", "seed"}``; ``model`` holds its
+        The checkpoint's `read_checkpoint` dict (epoch, minutes, seed, history); ``model`` holds its
         networks and its optimizers' iteration counts and moments.
     """
     compile_for_training(model, total_steps, recipe)
@@ -138,8 +138,7 @@ def fit(
     check_positive(epochs=epochs - initial_epoch, batch_size=batch_size)
     if not model.compiled:
         compile_for_training(model, (epochs - initial_epoch) * math.ceil(len(x) / batch_size), recipe, learning_rate)
-    callbacks = [EpochTimer(), *callbacks]
-    monitor = None
+    timer, monitor = EpochTimer(), None
     if reference_images is not None and hasattr(model, "d_optimizer"):
         from digitkit.diagnostics import GANMonitor
 
@@ -151,17 +150,16 @@ def fit(
             verbose=bool(verbose),
             defer=defer_diagnostics,
         )
-        callbacks.append(monitor)
+    grid = None
     if gif_path is not None:
-        callbacks.append(
-            SampleGrid(
-                seed=seed + 1,
-                every=gif_every,
-                gif_path=gif_path,
-                previous_frames=previous_frames,
-                start_frame=initial_epoch == 0,
-            )
+        grid = SampleGrid(
+            seed=seed + 1,
+            every=gif_every,
+            gif_path=gif_path,
+            previous_frames=previous_frames,
+            start_frame=initial_epoch == 0,
         )
+    callbacks = [c for c in (timer, monitor, grid) if c is not None] + list(callbacks)  # yours see the course's logs
     if hasattr(model, "d_optimizer"):
         data = dict(x=x) if y is None else dict(x=x, y=np.asarray(y))
     else:
@@ -236,18 +234,27 @@ def places(name, out=None):
 
 
 def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
-    """``(model, done)``: a new model, or the resumed one with ``done = {epoch, minutes, seed}``."""
+    """``(model, done)``: a new model, or the resumed one.
+
+    ``done``: ``{epoch, minutes, seed, history, history_epochs}`` of the epochs
+    trained before (their history from the checkpoint, or else from the run's
+    recorded history, or none).
+    """
     if not resume:
-        return build(name, seed), dict(epoch=0, minutes=0.0, seed=seed)
+        return build(name, seed), dict(epoch=0, minutes=0.0, seed=seed, history={}, history_epochs=[])
     if where["checkpoint"].is_file():
         done = read_checkpoint(where["checkpoint"])
         model = build(name, done["seed"] + done["epoch"])  # new noise for the new epochs
         load_checkpoint(model, where["checkpoint"], (done["epoch"] + new_epochs) * steps_per_epoch, recipe)
-        return model, done
-    # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
-    model, previous = pretrained.resume(name, directory=where["weights"])
-    print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
-    return model, dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed)
+    else:  # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
+        model, previous = pretrained.resume(name, directory=where["weights"])
+        print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
+        done = dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed, history=None)
+    if done["history"] is None:  # the history the last finished run recorded, if any
+        recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}
+        run = recorded.get(HISTORIES[name][1], {})
+        done["history"], done["history_epochs"] = run.get("history", {}), run.get("epochs", [])
+    return model, done
 
 
 def train(
@@ -323,18 +330,26 @@ def train(
         verbose=verbose,
         previous_frames=earlier,
         recipe=recipe,
-        callbacks=[Checkpoint(where["checkpoint"], seed=done["seed"], minutes_before=done["minutes"])],
+        callbacks=[
+            Checkpoint(
+                where["checkpoint"],
+                seed=done["seed"],
+                minutes_before=done["minutes"],
+                history_before=done["history"],
+                epochs_before=done["history_epochs"],
+            )
+        ],
     )
     minutes = done["minutes"] + (time.time() - start) / 60
     if getattr(model, "ema_momentum", None):
         model.use_averaged_weights()  # the weights to ship and judge: the generator's moving average
     measured = evaluate_generator(model, **{**EVALUATION, **(evaluation or {})})
     quality = quality_record(measured, total, minutes, float(np.median(history["epoch_seconds"])), device_note())
-    _write(name, model, quality, history, where, done, total, recipe, evaluation, resume)
+    _write(name, model, quality, history, where, done, total, recipe, evaluation)
     return model, quality
 
 
-def _write(name, model, quality, history, where, done, total, recipe, evaluation, resume):
+def _write(name, model, quality, history, where, done, total, recipe, evaluation):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
     networks = pretrained.shipped_architecture(name)
@@ -350,11 +365,8 @@ def _write(name, model, quality, history, where, done, total, recipe, evaluation
         **({"architecture": networks} if networks else {}),  # the networks the weights fit: load_pretrained builds them
     )
     stem, run_name = HISTORIES[name]
-    epochs = list(range(done["epoch"] + 1, total + 1))
-    recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}
-    if resume and run_name in recorded:
-        history = runs.merge_histories(recorded[run_name]["history"], history)
-        epochs = recorded[run_name].get("epochs", []) + epochs
+    history = runs.merge_histories(done["history"], history)
+    epochs = done["history_epochs"] + list(range(done["epoch"] + 1, total + 1))
     knobs = {**{k: v for k, v in recipe.items() if k != "stages"}, **networks}
     runs.save_run(run_name, knobs, history, path=where["history"], quality=quality, epochs=epochs)
 

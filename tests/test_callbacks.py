@@ -28,12 +28,25 @@ def test_epoch_timer_and_checkpoint_record_each_epoch(tmp_path):
     assert len(seconds) == 3 and all(s > 0 for s in seconds)
     state = callbacks.read_checkpoint(path)
     assert state["epoch"] == 3 and state["seed"] == 7 and state["minutes"] >= 1.5
+    assert state["history"]["loss"] == history.history["loss"] and state["history_epochs"] == [1, 2, 3]
     restored = _tiny_classifier()
     restored.optimizer.build(restored.trainable_variables)
     restored.load_weights(path)
     for a, b in zip(model.weights, restored.weights):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
     assert int(keras.ops.convert_to_numpy(restored.optimizer.iterations)) == 3  # one batch per epoch
+
+
+def test_a_checkpoint_continues_the_history_it_is_given(tmp_path):
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, int)
+    model, path = _tiny_classifier(), tmp_path / "tiny.resume.weights.h5"
+    earlier = dict(loss=[9.0, 8.0], epoch_seconds=[1.0, 1.0])
+    checkpoint = callbacks.Checkpoint(path, history_before=earlier, epochs_before=[1, 2])
+    model.fit(x, y, epochs=4, initial_epoch=2, verbose=0, callbacks=[callbacks.EpochTimer(), checkpoint])
+    state = callbacks.read_checkpoint(path)
+    assert state["history_epochs"] == [1, 2, 3, 4] and state["history"]["loss"][:2] == [9.0, 8.0]
+    assert len(state["history"]["loss"]) == len(state["history"]["epoch_seconds"]) == 4
+    assert earlier["loss"] == [9.0, 8.0]  # the caller's lists are not extended in place
 
 
 class _Counter(keras.Model):

@@ -107,6 +107,19 @@ def test_resume_restores_both_optimizers_and_numbers_the_epochs_on(trained):
     assert len(viz.read_gif(out / "gan.gif")) > 1  # the resumed run extends the GIF
 
 
+def test_a_run_cut_short_keeps_the_history_of_its_finished_epochs(tmp_path):
+    """A run writes its history file at its end; its checkpoint carries the history of a run that never got there."""
+    name, size = training.DENSE_GAN, dict(TINY, monitor_samples=20)
+    training.train(name, out=tmp_path, **size)
+    where = training.places(name, tmp_path)
+    where["history"].unlink()  # as if the first run had stopped after its last checkpoint
+    assert training.read_checkpoint(where["checkpoint"])["history_epochs"] == [1]
+    training.train(name, out=tmp_path, resume=True, **size)
+    record = runs.load_runs(where["history"])[training.HISTORIES[name][1]]
+    assert record["epochs"] == [1, 2]
+    assert len(record["history"]["d_loss"]) == len(record["history"]["label_entropy"]) == 2  # the monitor's too
+
+
 def test_fit_numbers_epochs_from_initial_epoch():
     from digitkit.gan import GAN
 
