@@ -50,6 +50,28 @@ def test_a_conditional_generator_is_graded_per_digit(mnist, judge):
     assert result["settings"] == {} or set(result["settings"]) == {"steps", "guidance", "eta"}
 
 
+class _TestDrawer:
+    """A conditional stand-in that draws MNIST's test images themselves: the next unused one of each asked digit."""
+
+    conditional = True
+
+    def __init__(self, images, labels):
+        self.images, self.labels = images, labels
+
+    def generate(self, digits, seed=0):
+        digits = np.asarray(digits, dtype=int)
+        rank = np.array([(digits[:i] == d).sum() for i, d in enumerate(digits)])
+        return np.stack([self.images[np.flatnonzero(self.labels == d)[k]] for d, k in zip(digits, rank)])
+
+
+def test_a_generator_that_draws_the_test_digits_is_at_frechet_zero(mnist, judge):
+    """The Fréchet samples ask for the digits of the test images they are compared with, not 0-9 evenly."""
+    _, (x_test, y_test) = mnist
+    result = evaluation.evaluate_generator(_TestDrawer(x_test / 255.0, y_test), per_digit=5, n_frechet=50, judge=judge)
+    assert abs(result["frechet"]) < 1e-6 < result["frechet_floor"]
+    assert np.bincount(y_test[:50], minlength=10).tolist() != [5] * 10  # evenly drawn digits would differ
+
+
 def test_an_unconditional_generator_has_no_class_accuracy(mnist, judge):
     _, (x_test, _) = mnist
     result = evaluation.evaluate_generator(_Repeater(x_test[0] / 255.0), per_digit=1, n_frechet=20, judge=judge)
