@@ -21,7 +21,9 @@ the variety of real handwriting. Picking the better of two by the real/fake logi
 by about 0.4 on average, though not at every seed (seed 7: 3.65 -> 3.83); on the shipped 0.25 weights it
 changes nothing. The Fréchet distance of
 10,000 samples moves by a few tenths with the sampling seed alone, so compare settings over several
-seeds (``--seeds``) before believing a difference of that size. Over seeds 123, 1-4 (2.5 min a row):
+seeds (``--seeds``) before believing a difference of that size. Over seeds 123, 1-4 (2.5 min a row;
+measured before `evaluate_generator`'s Fréchet samples asked for the test images' digits, see
+`digitkit.cgan.ARCHITECTURE`: the shipped weights' manifest FD went from 3.79 to 2.61 with it):
 
 | weights | setting | read as asked | worst digit's share | lowest | FD | FD / floor |
 |---|---|---:|---:|---:|---:|---:|
