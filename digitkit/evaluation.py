@@ -146,6 +146,10 @@ def evaluate_ddim(
         reference: real images for the Fréchet distance (default: MNIST's test set).
         judge: the grading classifier (default: the shipped judge).
 
+    The Fréchet distance is that of the ``per_digit`` samples of each digit, drawn evenly, so it
+    sits above `evaluate_generator`'s (whose samples ask for the reference's own digits): compare
+    its rows with each other.
+
     Returns:
         A list of dicts, one per step count: ``steps``, ``accuracy``, ``worst_digit`` and its
         ``worst_accuracy``, ``frechet``, ``seconds_per_100`` (sampling time per 100 digits on this machine).
