@@ -101,7 +101,7 @@ class Checkpoint(keras.callbacks.Callback):
         import h5py
 
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+            self.history.setdefault(key, []).append(round(float(value), 5))  # as `digitkit.runs.save_run` keeps them
         self.epochs.append(epoch + 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(self.path)
