@@ -106,6 +106,24 @@ def wait_for_redraw(page, old_src):
     )
 
 
+def captions_when_shown(page, row, least):
+    """The captions of ``row`` once it shows at least ``least`` images, each with its caption rendered.
+
+    An image and its caption are two widgets, rendered one after the other: on a loaded machine the
+    images can be on the page before their captions are.
+    """
+    page.wait_for_function(
+        """([row, least]) => {
+        const images = document.querySelectorAll(`.${row} .dk-image`).length;
+        const captions = Array.from(document.querySelectorAll(`.${row} .dk-caption`), c => c.innerText.trim());
+        return images >= least && captions.length === images && captions.every(c => c.length > 0);
+    }""",
+        arg=[row, least],
+        timeout=ANSWER_TIMEOUT_MS * 2,
+    )
+    return [c.strip() for c in page.locator(f".{row} .dk-caption").all_inner_texts()]
+
+
 def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path):
     tab = open_tab(page, "Advanced")
     images = page.locator(".dk-advanced-images .dk-image")
@@ -121,8 +139,7 @@ def test_advanced_draws_typed_digits_mixes_and_explains_bad_input(page, tmp_path
     page.wait_for_function(
         "() => document.querySelectorAll('.dk-advanced-images .dk-image').length === 6", timeout=ANSWER_TIMEOUT_MS
     )
-    captions = page.locator(".dk-advanced-images .dk-caption").all_inner_texts()
-    assert [c.strip() for c in captions] == list("646775")
+    assert captions_when_shown(page, "dk-advanced-images", 6) == list("646775")
     for i in range(6):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth >= 28")
 
@@ -183,8 +200,8 @@ def test_generate_and_visualize_show_their_pictures(page, tmp_path):
         page.wait_for_function(
             f"() => document.querySelectorAll('.{row} .dk-image').length >= {least}", timeout=ANSWER_TIMEOUT_MS * 2
         )
-    captions = page.locator(".dk-visualize-trajectory .dk-caption").all_inner_texts()
-    assert captions[-1].strip() == "result" and captions[0].strip().startswith("t=")
+    captions = captions_when_shown(page, "dk-visualize-trajectory", 3)
+    assert captions[-1] == "result" and captions[0].startswith("t=")
     shoot(page, tmp_path, "visualize")
     assert "Traceback" not in page.locator("body").inner_text()
     assert browser.outside_requests(page.requests) == []
