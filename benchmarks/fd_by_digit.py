@@ -2,12 +2,13 @@
 
     nice -n 19 python3 benchmarks/fd_by_digit.py                        # the shipped cGAN and DDIM (~15 min, 2 cores)
     nice -n 19 python3 benchmarks/fd_by_digit.py ddim --guidance 0 0.25  # the DDIM at two guidance scales
+    nice -n 19 python3 benchmarks/fd_by_digit.py ddim --weights runs/ddim_w32  # a training run's weights
 
 Each generator draws the manifest's Fréchet samples (`digitkit.evaluation.evaluate_generator`: the
-digits of the first 10,000 test images, seed 123). Printed per row: the whole distance and its mean
-term (the squared distance between the two feature means; the rest is the covariance term), then the
-same for each digit: its samples against the test images of that digit. Real training digits, drawn in
-the test set's shares, give the reference row: what chance alone leaves at these sizes.
+digits of the first 10,000 test images, the manifest's evaluation seed). Printed per row: the whole
+distance and its mean term (the squared distance between the two feature means; the rest is the
+covariance term), then the same for each digit: its samples against the test images of that digit.
+Real training digits, drawn in the test set's shares, give the reference row: what chance alone leaves at these sizes.
 
 Measured 2026-12-06 (shipped weights; FD, mean term in brackets):
 
@@ -59,7 +60,9 @@ def main():
     parser.add_argument("names", nargs="*", default=["cgan", "ddim"], help="shipped conditional generators")
     parser.add_argument("--guidance", type=float, nargs="+", default=[diffusion.GUIDANCE], help="the DDIM's scales")
     parser.add_argument("--n", type=int, default=10000, help="test images compared with (and samples)")
+    parser.add_argument("--weights", help="a run's directory (its weights and manifest) instead of weights/")
     args = parser.parse_args()
+    seed = evaluation.EVALUATION["seed"]
     (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True)
     test_labels = y_test[: args.n]
     test = (metrics.judge_features(x_test[: args.n]), test_labels)
@@ -67,13 +70,13 @@ def main():
     real = np.concatenate([np.flatnonzero(y_train == d)[: counts[d]] for d in range(10)])  # the test set's shares
     print(_row("real training digits", metrics.judge_features(x_train[real]), y_train[real], *test), flush=True)
     for name in args.names:
-        model = pretrained.load_pretrained(name)
+        model = pretrained.load_pretrained(name, directory=args.weights)
         if name != "ddim":
-            images = evaluation.generate(model, test_labels, seed=123)
+            images = evaluation.generate(model, test_labels, seed=seed)
             print(_row(name, metrics.judge_features(images), test_labels, *test), flush=True)
             continue
         for w in args.guidance:
-            images = model.sample(test_labels, steps=diffusion.STEPS, guidance=w, seed=123)
+            images = model.sample(test_labels, steps=diffusion.STEPS, guidance=w, seed=seed)
             print(_row(f"ddim, guidance {w:g}", metrics.judge_features(images), test_labels, *test), flush=True)
 
 
