@@ -33,7 +33,9 @@ def sampling_settings(model):
         return {}
     from digitkit import diffusion
 
-    return dict(steps=diffusion.STEPS, guidance=diffusion.GUIDANCE, eta=0.0)
+    return dict(
+        steps=diffusion.STEPS, guidance=diffusion.GUIDANCE, guidance_interval=list(diffusion.GUIDANCE_INTERVAL), eta=0.0
+    )
 
 
 def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=None):
@@ -134,6 +136,7 @@ def evaluate_ddim(
     reference=None,
     judge=None,
     solver="ddim",
+    guidance_interval=None,
 ):
     """Judge accuracy, Fréchet distance and sampling time for several step counts.
 
@@ -141,8 +144,8 @@ def evaluate_ddim(
         model: a trained `DiffusionModel`.
         steps: the step counts to compare.
         per_digit: samples of each digit (10 x per_digit in all).
-        guidance, eta, seed, solver: passed to `DiffusionModel.sample` (guidance: default
-            `digitkit.diffusion.GUIDANCE`).
+        guidance, eta, seed, solver, guidance_interval: passed to `DiffusionModel.sample` (defaults:
+            `digitkit.diffusion.GUIDANCE` and ``GUIDANCE_INTERVAL``).
         reference: real images for the Fréchet distance (default: MNIST's test set).
         judge: the grading classifier (default: the shipped judge).
 
@@ -159,6 +162,7 @@ def evaluate_ddim(
     from digitkit import diffusion
 
     guidance = diffusion.GUIDANCE if guidance is None else guidance
+    interval = diffusion.GUIDANCE_INTERVAL if guidance_interval is None else guidance_interval
     if reference is None:
         reference = load_mnist(normalize=True)[1][0]
     labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
@@ -166,7 +170,9 @@ def evaluate_ddim(
     rows = []
     for n in steps:
         start = time.perf_counter()
-        images = model.sample(labels, steps=n, guidance=guidance, eta=eta, seed=seed, solver=solver)
+        images = model.sample(
+            labels, steps=n, guidance=guidance, eta=eta, seed=seed, solver=solver, guidance_interval=interval
+        )
         seconds = time.perf_counter() - start
         read = metrics.judge_labels(images, judge)
         per_class = metrics.per_digit_accuracy(read, labels)

@@ -57,7 +57,7 @@ GENERATOR_QUALITY_KEYS = (
     "train_minutes",
     "seconds_per_epoch",
     "trained_on",
-    "settings",  # the sampling defaults used (DDIM: steps, guidance, eta; {} for the GANs)
+    "settings",  # the sampling defaults used (DDIM: steps, guidance, guidance_interval, eta; {} for the GANs)
 )
 
 

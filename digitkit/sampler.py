@@ -4,7 +4,9 @@ Taught in notebooks/04_diffusion.ipynb. `DDIMSampler` joins a U-Net (`digitkit.u
 `digitkit.scheduler.DDIMScheduler`: at each of the scheduler's timesteps it asks the network for
 ``v`` (the conditional and the unconditional prediction in one batch), mixes them by the guidance
 scale and takes the scheduler's one `~DDIMScheduler.step`, or, with ``solver="dpm++2m"``, its
-second-order `~DDIMScheduler.dpm_solver_step` (the same network, no retraining).
+second-order `~DDIMScheduler.dpm_solver_step` (the same network, no retraining). Guidance can be
+limited to an interval of noise levels (`DDIMSampler.guided_steps`); the steps outside it take the
+conditional prediction alone, one network pass per image instead of two.
 
 Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
 sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
@@ -32,6 +34,21 @@ def check_guidance(guidance):
     ):
         raise ValueError(f"guidance must be a number >= 0. Received: guidance={guidance!r}")
     return float(guidance)
+
+
+def check_guidance_interval(interval):
+    """``interval`` as a pair of floats ``(low, high)``, if ``0 <= low <= high <= 1``."""
+    try:
+        low, high = interval
+        bounds = [check_guidance(low), check_guidance(high)]  # numbers >= 0, not bools
+    except (TypeError, ValueError):
+        bounds = None
+    if bounds is None or not bounds[0] <= bounds[1] <= 1:
+        raise ValueError(
+            f"guidance_interval must be two numbers (low, high) with 0 <= low <= high <= 1. "
+            f"Received: guidance_interval={interval!r}"
+        )
+    return tuple(bounds)
 
 
 SOLVERS = ("ddim", "dpm++2m")
@@ -144,10 +161,32 @@ class DDIMSampler:
         x0, noise = self.scheduler.predict_x0_and_noise(v, t.reshape(-1), x_t)
         return ops.convert_to_numpy(noise), ops.convert_to_numpy(x0)
 
+    def guided_steps(self, timesteps, guidance, guidance_interval=(0.0, 1.0)):
+        """Which of ``timesteps`` get guidance: those whose noise level ``t / (T - 1)`` lies in the interval.
+
+        Returns:
+            bool array like ``timesteps``; all False when ``guidance`` is 0.
+        """
+        low, high = check_guidance_interval(guidance_interval)
+        level = np.asarray(timesteps) / (self.scheduler.num_train_timesteps - 1)
+        return (check_guidance(guidance) > 0) & (level >= low) & (level <= high)
+
     def sample(
-        self, labels, steps=20, guidance=0.0, eta=0.0, seed=0, return_trajectory=False, batch_size=500, solver="ddim"
+        self,
+        labels,
+        steps=20,
+        guidance=0.0,
+        eta=0.0,
+        seed=0,
+        return_trajectory=False,
+        batch_size=500,
+        solver="ddim",
+        guidance_interval=(0.0, 1.0),
     ):
         """Draw one image per label; see `digitkit.diffusion.DiffusionModel.sample` for the arguments.
+
+        Steps outside ``guidance_interval`` (`guided_steps`) take the plain conditional prediction:
+        one network pass instead of two.
 
         The noise (the start and eta's) comes from ``numpy.random.default_rng(seed)``, so the same
         seed gives the same pixels on every backend and for every ``batch_size``.
@@ -159,13 +198,15 @@ class DDIMSampler:
             raise ValueError(f"eta > 0 is DDIM's alone; {solver} is deterministic. Received: eta={eta!r}")
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-        model = self.step_model(guided=guidance > 0, solver=solver)
+        guided = self.guided_steps(timesteps, guidance, guidance_interval)
+        models = {bool(g): self.step_model(guided=bool(g), solver=solver) for g in set(guided)}
         n = len(labels)
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((n,) + IMAGE_SHAPE).astype("float32")
         xs, x0s = [x], []
         t_last = int(timesteps[0])  # <= t: the first step has no earlier prediction
-        for t, t_prev in zip(timesteps, list(timesteps[1:]) + [-1]):
+        for t, t_prev, guided_here in zip(timesteps, list(timesteps[1:]) + [-1], guided):
+            model = models[bool(guided_here)]
             if solver == "ddim":
                 noise = np.zeros_like(x)
                 if eta > 0 and t_prev >= 0:  # the last step adds none (its sigma is 0)

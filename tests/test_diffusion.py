@@ -177,11 +177,17 @@ def test_config_round_trip():
         (dict(digits="1", eta=2.0), "Received: eta=2.0"),
         (dict(digits="1", solver="euler"), "Received: solver='euler'"),
         (dict(digits="1", solver="dpm++2m", eta=0.5), "eta > 0 is DDIM's alone"),
+        (dict(digits="1", guidance_interval=(0.6, 0.4)), r"Received: guidance_interval=(0.6, 0.4)"),
+        (dict(digits="1", guidance_interval=(0, 2)), r"Received: guidance_interval=(0, 2)"),
+        (dict(digits="1", guidance_interval=(-0.1, 1)), "guidance_interval"),
+        (dict(digits="1", guidance_interval=0.5), "Received: guidance_interval=0.5"),
+        (dict(digits="1", guidance_interval="ab"), "guidance_interval"),
+        (dict(digits="1", guidance_interval=(0, 0.5, 1)), "guidance_interval"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(trained, kwargs, message):
     model, _, _ = trained
-    with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
         model.sample(**kwargs)
 
 
@@ -202,6 +208,10 @@ def test_app_methods_draw_what_they_are_asked(trained):
     drawn = app.draw("01", steps=2)
     assert [ax.get_title() for ax in drawn.axes] == ["0", "1"]
     np.testing.assert_allclose(drawn.axes[1].images[0].get_array(), model.sample("01", steps=2)[1], atol=1e-6)
+    noisiest = app.draw("01", steps=2, guidance=2.0, guidance_interval=(0.9, 1))
+    assert noisiest._suptitle.get_text() == "2 steps, guidance 2 at noise levels 0.9-1, eta 0"
+    want = model.sample("01", steps=2, guidance=2.0, guidance_interval=(0.9, 1))[1]
+    np.testing.assert_allclose(noisiest.axes[1].images[0].get_array(), want, atol=1e-6)
     assert [ax.get_title() for ax in app.generate("646775", steps=2).axes] == list("646775")
     with pytest.raises(ValueError, match="Received: digits='6x'"):
         app.generate("6x")
@@ -211,13 +221,18 @@ def test_sampler_widget_starts_at_the_default_guidance(trained):
     # a start value off the slider's grid would be snapped by the browser and redrawn at another scale
     model, _, _ = trained
     app = DiffusionApp(model, _batch(1)[0][0])
-    steps, guidance = app.sampler_widget().children[0].children
-    assert (steps.value, guidance.value) == (20, diffusion.GUIDANCE)
-    assert abs(guidance.value / guidance.step - round(guidance.value / guidance.step)) < 1e-9
+    widget = app.sampler_widget()
+    steps, guidance = widget.children[0].children
+    interval, _ = widget.children[1].children
+    assert (steps.value, guidance.value, interval.value) == (20, diffusion.GUIDANCE, diffusion.GUIDANCE_INTERVAL)
+    for value, slider in [(guidance.value, guidance), *((bound, interval) for bound in interval.value)]:
+        assert abs(value / slider.step - round(value / slider.step)) < 1e-9
 
 
-def _numpy_ddim(model, digits, steps, guidance, eta, seed):
-    """The DDIM loop written out in NumPy from the closed form (the pre-split sampler, verbatim math)."""
+def _numpy_ddim(model, digits, steps, guidance, eta, seed, interval=diffusion.GUIDANCE_INTERVAL):
+    """The DDIM loop written out in NumPy from the closed form (the pre-split sampler, verbatim math).
+
+    Guidance acts at the steps whose noise level t / (T - 1) lies in ``interval``."""
     labels = np.asarray(digits, "int32")
     schedule = np.unique(np.round(np.linspace(0, model.timesteps - 1, steps)).astype("int64"))[::-1]
     rng = np.random.default_rng(seed)
@@ -227,7 +242,8 @@ def _numpy_ddim(model, digits, steps, guidance, eta, seed):
         ab_prev = model.alpha_bar[schedule[i + 1]] if i + 1 < len(schedule) else 1.0
         cond = model.predict_v(x, np.full(len(x), t), labels)
         uncond = model.predict_v(x, np.full(len(x), t), np.full(len(x), 10))
-        v = cond + guidance * (cond - uncond)
+        scale = guidance if interval[0] <= t / (model.timesteps - 1) <= interval[1] else 0.0
+        v = cond + scale * (cond - uncond)
         x0 = np.clip(np.sqrt(ab) * x - np.sqrt(1 - ab) * v, -1.0, 1.0)
         eps = (x - np.sqrt(ab) * x0) / np.sqrt(1 - ab)
         sigma = eta * np.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
@@ -246,10 +262,25 @@ def test_compiled_sampler_matches_the_closed_form_loop(trained):
     assert model.sampler.step_model(True) is model.sampler.step_model(True)  # built once, then reused
 
 
+def test_guidance_acts_only_inside_its_interval(trained):
+    model, _, _ = trained
+    digits, kwargs = [3, 1, 4, 1, 5], dict(steps=4, guidance=2.0, eta=0.5, seed=5)  # t = 49, 33, 16, 0 of T = 50
+    np.testing.assert_array_equal(model.sampler.guided_steps(model.sampling_steps(4), 2.0, (0.5, 1)), [1, 1, 0, 0])
+    noisy_half = model.sample(digits, guidance_interval=(0.5, 1), **kwargs)
+    np.testing.assert_allclose(noisy_half, _numpy_ddim(model, digits, interval=(0.5, 1), **kwargs), atol=1e-5)
+    everywhere = model.sample(digits, guidance_interval=(0, 1), **kwargs)
+    np.testing.assert_allclose(everywhere, _numpy_ddim(model, digits, interval=(0, 1), **kwargs), atol=1e-5)
+    unguided = model.sample(digits, **{**kwargs, "guidance": 0.0})
+    assert np.abs(noisy_half - everywhere).max() > 1e-3 and np.abs(noisy_half - unguided).max() > 1e-3
+    np.testing.assert_allclose(model.sample(digits, guidance_interval=(0.4, 0.6), **kwargs), unguided, atol=1e-6)
+
+
 def test_dpm_solver_sampling_is_the_scheduler_step_by_step(trained):
     model, _, _ = trained
-    digits, guidance, seed = [3, 1, 4, 1, 5], 2.0, 5
-    got = model.sample(digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m", batch_size=2)
+    digits, guidance, seed, every = [3, 1, 4, 1, 5], 2.0, 5, (0, 1)  # guidance at every step, as below
+    got = model.sample(
+        digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m", batch_size=2, guidance_interval=every
+    )
     labels = np.asarray(digits, "int32")
     x = np.random.default_rng(seed).standard_normal((5, 28, 28, 1)).astype("float32")
     timesteps = model.sampling_steps(4)
@@ -263,9 +294,9 @@ def test_dpm_solver_sampling_is_the_scheduler_step_by_step(trained):
         )
         t_last = int(t)
     np.testing.assert_allclose(got, np.clip((x[..., 0] + 1) / 2, 0, 1), atol=1e-5)
-    ddim = model.sample(digits, steps=4, guidance=guidance, seed=seed)
+    ddim = model.sample(digits, steps=4, guidance=guidance, seed=seed, guidance_interval=every)
     assert np.abs(got - ddim).max() > 1e-3  # a different solver, not DDIM again
-    again = model.sample(digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m")  # one batch of 5
+    again = model.sample(digits, steps=4, guidance=guidance, seed=seed, solver="dpm++2m", guidance_interval=every)
     np.testing.assert_allclose(again, got, atol=1e-5)
 
 
@@ -301,18 +332,22 @@ def test_shipped_weights_give_the_recorded_pixels(shipped):
     if str(reference["sha256"]) != pretrained.read_manifest()["ddim"]["sha256"]:
         pytest.skip("weights/ddim.weights.h5 changed since the reference was recorded: record it again")
     atol = 1e-5 if keras.backend.backend() == "tensorflow" else 1e-4  # XLA fuses the float ops differently
-    np.testing.assert_allclose(shipped.sample("0123456789", steps=20, seed=0), reference["default"], atol=atol)
+    recorded = dict(steps=20, guidance_interval=(0, 1))  # guidance at every step, as the pre-split sampler
     np.testing.assert_allclose(
-        shipped.sample("0123456789", steps=20, guidance=0.7, eta=0.5, seed=3), reference["guided_noisy"], atol=atol
+        shipped.sample("0123456789", guidance=0.25, seed=0, **recorded), reference["default"], atol=atol
+    )
+    np.testing.assert_allclose(
+        shipped.sample("0123456789", guidance=0.7, eta=0.5, seed=3, **recorded), reference["guided_noisy"], atol=atol
     )
 
 
 def test_shipped_ddim_reaches_its_manifest_accuracy(shipped):
     labels = np.repeat(np.arange(10), 20)
     images = shipped.generate(labels, seed=1)
-    again = shipped.generate(labels[:10], seed=1)  # generate = sample(STEPS, GUIDANCE, eta 0)
+    again = shipped.generate(labels[:10], seed=1)  # generate = sample(STEPS, GUIDANCE, GUIDANCE_INTERVAL, eta 0)
     other = shipped.sample(labels[:10], steps=diffusion.STEPS, guidance=diffusion.GUIDANCE, seed=2)
-    np.testing.assert_array_equal(again, shipped.sample(labels[:10], steps=20, guidance=0.25, eta=0.0, seed=1))
+    defaults = dict(steps=20, guidance=diffusion.GUIDANCE, guidance_interval=diffusion.GUIDANCE_INTERVAL, eta=0.0)
+    np.testing.assert_array_equal(again, shipped.sample(labels[:10], seed=1, **defaults))
     np.testing.assert_allclose(again, images[:10], atol=1e-5)  # the same seed gives the same pixels
     assert np.abs(other - again).mean() > 0.05  # another seed, other digits
     manifest = pretrained.read_manifest()["ddim"]["quality"]["class_accuracy"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitkit import classifier, evaluation, metrics, pretrained
+from digitkit import classifier, diffusion, evaluation, metrics, pretrained
 
 
 class _Copier:
@@ -47,7 +47,7 @@ def test_a_conditional_generator_is_graded_per_digit(mnist, judge):
     assert result["n_frechet"] == 30 and result["frechet_over_floor"] == pytest.approx(
         result["frechet"] / result["frechet_floor"]
     )
-    assert result["settings"] == {} or set(result["settings"]) == {"steps", "guidance", "eta"}
+    assert result["settings"] == {} or set(result["settings"]) == {"steps", "guidance", "guidance_interval", "eta"}
 
 
 class _TestDrawer:
@@ -111,8 +111,10 @@ class _CopierSampler(_Copier):
         super().__init__(images)
         self.calls = []
 
-    def sample(self, labels, steps, guidance, eta, seed, solver):
-        self.calls.append(dict(steps=steps, guidance=guidance, eta=eta, seed=seed, solver=solver))
+    def sample(self, labels, steps, guidance, eta, seed, solver, guidance_interval):
+        self.calls.append(
+            dict(steps=steps, guidance=guidance, eta=eta, seed=seed, solver=solver, guidance_interval=guidance_interval)
+        )
         return self.generate(labels)
 
 
@@ -123,11 +125,23 @@ def test_evaluate_ddim_grades_each_step_count_per_digit(mnist, judge):
     expected = np.array([float(read[d] == d) for d in range(10)])
     model = _CopierSampler(images)
     rows = evaluation.evaluate_ddim(
-        model, steps=(3, 7), per_digit=2, guidance=0.5, seed=4, reference=images, judge=judge, solver="dpm++2m"
+        model,
+        steps=(3, 7),
+        per_digit=2,
+        guidance=0.5,
+        seed=4,
+        reference=images,
+        judge=judge,
+        solver="dpm++2m",
+        guidance_interval=(0.2, 0.9),
     )
     assert [r["steps"] for r in rows] == [3, 7]
     assert [c["steps"] for c in model.calls] == [3, 7]
-    assert model.calls[0] == dict(steps=3, guidance=0.5, eta=0.0, seed=4, solver="dpm++2m")
+    assert model.calls[0] == dict(
+        steps=3, guidance=0.5, eta=0.0, seed=4, solver="dpm++2m", guidance_interval=(0.2, 0.9)
+    )
+    evaluation.evaluate_ddim(model, steps=(3,), per_digit=1, reference=images, judge=judge)
+    assert model.calls[-1]["guidance_interval"] == diffusion.GUIDANCE_INTERVAL  # the shipped default
     for row in rows:
         assert row["accuracy"] == pytest.approx(expected.mean())
         assert row["worst_digit"] == int(np.argmin(expected)) and row["worst_accuracy"] == expected.min()

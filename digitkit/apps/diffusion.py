@@ -29,16 +29,27 @@ class DiffusionApp:
         x_t = forward_images(self.model, self.image, [0, t], seed)
         return image_grid(x_t, titles=["x_0", f"x_{t} (ᾱ={self.model.alpha_bar[t]:.3f})"], ncols=2, size=1.6)
 
-    def draw(self, digits="0123456789", steps=20, guidance=diffusion.GUIDANCE, eta=0.0, seed=0):
+    def draw(
+        self,
+        digits="0123456789",
+        steps=20,
+        guidance=diffusion.GUIDANCE,
+        eta=0.0,
+        seed=0,
+        guidance_interval=diffusion.GUIDANCE_INTERVAL,
+    ):
         """What the sampler's sliders show: the digits drawn with those settings."""
         from digitkit.viz import image_grid
 
-        images = self.model.sample(digits, steps=steps, guidance=guidance, eta=eta, seed=seed)
+        images = self.model.sample(
+            digits, steps=steps, guidance=guidance, eta=eta, seed=seed, guidance_interval=guidance_interval
+        )
+        low, high = guidance_interval
         return image_grid(
             images,
             titles=list(str(d) for d in parse_digits(digits)),
             ncols=10,
-            suptitle=f"{steps} steps, guidance {guidance:g}, eta {eta:g}",
+            suptitle=f"{steps} steps, guidance {guidance:g} at noise levels {low:g}-{high:g}, eta {eta:g}",
         )
 
     def generate(self, digits="646775", seed=0, steps=20, guidance=diffusion.GUIDANCE):
@@ -68,22 +79,36 @@ class DiffusionApp:
         return w.VBox([t, out])
 
     def sampler_widget(self):
-        """Sliders for steps, guidance, eta and the seed."""
+        """Sliders for steps, guidance, the noise levels guidance acts at, eta and the seed."""
         import ipywidgets as w
 
         steps = w.IntSlider(value=20, min=1, max=100, description="steps", continuous_update=False)
         guidance = w.FloatSlider(
             value=diffusion.GUIDANCE, min=0.0, max=4.0, step=0.05, description="guidance", continuous_update=False
         )
+        interval = w.FloatRangeSlider(
+            value=diffusion.GUIDANCE_INTERVAL,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="guided noise",
+            continuous_update=False,
+        )
         eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="eta", continuous_update=False)
         seed = w.IntText(value=0, description="seed")
         out, show = self._output(
-            lambda: self.draw(steps=steps.value, guidance=guidance.value, eta=eta.value, seed=seed.value)
+            lambda: self.draw(
+                steps=steps.value,
+                guidance=guidance.value,
+                eta=eta.value,
+                seed=seed.value,
+                guidance_interval=interval.value,
+            )
         )
-        for control in (steps, guidance, eta, seed):
+        for control in (steps, guidance, interval, eta, seed):
             control.observe(show, names="value")
         show()
-        return w.VBox([w.HBox([steps, guidance]), w.HBox([eta, seed]), out])
+        return w.VBox([w.HBox([steps, guidance]), w.HBox([interval, eta]), seed, out])
 
     def advanced_widget(self):
         """The earlier app's "Advanced" page: type digits, press Generate."""
