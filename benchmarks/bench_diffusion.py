@@ -5,7 +5,8 @@
     python benchmarks/bench_diffusion.py --backends tensorflow --train-batches 0 --channels shipped 32,64,128 48,96,192
 
 Prints, per backend: the time to sample 100 digits and 10 digits at 20 DDIM
-steps with guidance (the widgets' case), and the training throughput in
+steps with the default guidance (the widgets' case: guided at the steps of
+`digitkit.diffusion.GUIDANCE_INTERVAL`), and the training throughput in
 images per second with the shipped recipe's batch size. Each backend runs in
 its own process (KERAS_BACKEND is read when Keras is first imported).
 
@@ -15,12 +16,12 @@ shapes, 2 FLOPs each), the machine's measured GFLOP/s on a 2048x2048 float32
 matmul (NumPy and the backend) and on one 3x3 convolution of the U-Net's shape
 (32 channels at 28x28, the batch of a guided 100-digit step), the GFLOP/s that
 sampling achieves, and the time the matmul rate would allow for the same
-arithmetic (with guidance, two passes per step). Every time is the minimum of
+arithmetic (one pass per step, two at a guided step). Every time is the minimum of
 ``--repeats`` runs: on a shared machine the minimum is the least disturbed one.
 The load average is printed too.
 
 Beside the whole sampling loop, the U-Net's passes alone are timed (the same compiled call on
-the same batches, 20 of them, no scheduler step and no Python loop): the gap between the two is
+the same batches, one per step, no scheduler step and no Python loop): the gap between the two is
 what the loop itself costs. ``--channels`` times U-Nets of other widths as well (untrained:
 their speed does not depend on the weights), e.g. the widths #13's quality goals call for.
 On a 2-core CPU a 3x3 convolution with 16 channels keeps the matrix units far less busy than
@@ -85,8 +86,9 @@ def load_model(channels):
     return diffusion.build_ddim(channels=widths, seed=0), "untrained: timing only"
 
 
-def unet_passes_seconds(model, n, steps, repeats):
-    """Seconds for ``steps`` compiled U-Net passes on the guided batch of ``n`` digits (2n images), nothing else."""
+def unet_passes_seconds(model, n, guided_steps, plain_steps, repeats):
+    """Seconds for the compiled U-Net passes of sampling ``n`` digits, nothing else: ``guided_steps``
+    passes on the guided batch (2n images) and ``plain_steps`` on the plain one (n images)."""
     import keras
     import numpy as np
 
@@ -94,13 +96,16 @@ def unet_passes_seconds(model, n, steps, repeats):
     forward = keras.Model(network.inputs, network.outputs, name="forward")
     forward.compile(jit_compile=True)  # as the sampler's step model
     rng = np.random.default_rng(0)
-    inputs = [
-        rng.standard_normal((2 * n, 28, 28, 1)).astype("float32"),
-        np.full(2 * n, 250.0, "float32"),
-        np.arange(2 * n, dtype="int32") % 11,
-    ]
-    forward.predict_on_batch(inputs)
-    return _min_seconds(lambda: [forward.predict_on_batch(inputs) for _ in range(steps)], repeats)
+    batches = {}
+    for size in (2 * n, n):
+        batches[size] = [
+            rng.standard_normal((size, 28, 28, 1)).astype("float32"),
+            np.full(size, 250.0, "float32"),
+            np.arange(size, dtype="int32") % 11,
+        ]
+        forward.predict_on_batch(batches[size])
+    passes = [batches[2 * n]] * guided_steps + [batches[n]] * plain_steps
+    return _min_seconds(lambda: [forward.predict_on_batch(inputs) for inputs in passes], repeats)
 
 
 def worker(args):
@@ -111,8 +116,11 @@ def worker(args):
 
     model, weights = load_model(args.channels)
     digits100 = np.repeat(np.arange(10), 10)
-    model.sample(digits100, steps=2, seed=0)  # compile the predict function for both batch sizes
-    model.sample("0123456789", steps=2, seed=0)
+    model.sample(digits100, steps=20, seed=0)  # compile the step models (guided and plain) for both batch sizes
+    model.sample("0123456789", steps=20, seed=0)
+    guided = int(
+        model.sampler.guided_steps(model.sampling_steps(20), diffusion.GUIDANCE, diffusion.GUIDANCE_INTERVAL).sum()
+    )
     result = dict(
         backend=keras.backend.backend(),
         weights=weights,
@@ -126,8 +134,10 @@ def worker(args):
         sample_10_at_20_steps_s=_min_seconds(
             lambda: model.sample("0123456789", steps=20, guidance=diffusion.GUIDANCE, seed=0), args.repeats
         ),
-        unet_100_at_20_steps_s=unet_passes_seconds(model, 100, 20, args.repeats),
-        unet_10_at_20_steps_s=unet_passes_seconds(model, 10, 20, args.repeats),
+        guided_steps=guided,
+        guidance_interval=list(diffusion.GUIDANCE_INTERVAL),
+        unet_100_at_20_steps_s=unet_passes_seconds(model, 100, guided, 20 - guided, args.repeats),
+        unet_10_at_20_steps_s=unet_passes_seconds(model, 10, guided, 20 - guided, args.repeats),
     )
     if args.train_batches:
         (x, y), _ = data.load_mnist(normalize=True)
@@ -156,9 +166,13 @@ def report(backend, r):
         f"U-Net-shaped 3x3 conv {r['conv_gflops']:.1f} GFLOP/s"
     )
     limit = max(r["numpy_matmul_gflops"], r["backend_matmul_gflops"])
-    print("  20 steps, guidance (2 passes/step)                 measured   achieved     matmul limit   ratio")
+    guided = r.get("guided_steps", 20)  # results from before the guidance interval: every step guided
+    passes = 20 + guided
+    print(
+        f"  20 steps, {guided} of them guided ({passes} passes/image)    measured   achieved     matmul limit   ratio"
+    )
     for n in (100, 10):
-        gflop = n * 20 * 2 * r["unet_flops"] / 1e9
+        gflop = n * passes * r["unet_flops"] / 1e9
         for what, key in (("sample", "sample"), ("  U-Net passes alone", "unet")):
             seconds = r[f"{key}_{n}_at_20_steps_s"]
             label = f"{what} {n} digits:" if key == "sample" else f"{what}:"

@@ -1,7 +1,8 @@
 """The shipped DDIM (or a run's: --weights) under different samplers: solver x steps x guidance (x eta), judged alike.
 
 No retraining: the same network, sampled with DDIM's first-order step or DPM-Solver++(2M)
-(`digitkit.sampler.SOLVERS`), at several step counts, guidance scales and (DDIM) etas. For each setting it
+(`digitkit.sampler.SOLVERS`), at several step counts, guidance scales, guidance intervals (the noise
+levels guidance acts at; default `digitkit.diffusion.GUIDANCE_INTERVAL`) and (DDIM) etas. For each setting it
 prints `digitkit.evaluation.evaluate_ddim`'s measures: the judge's class accuracy (all digits, and
 the worst digit), the Fréchet distance of the samples to the first N test images beside the
 judge's floor at that N, and the sampling time per 100 digits.
@@ -10,6 +11,7 @@ Every setting draws the same digits from the same starting noise (``--seed``).
     nice -n 19 python3 benchmarks/eval_ddim_sampling.py                  # 200 per digit (~30 min on 2 cores)
     python3 benchmarks/eval_ddim_sampling.py --per-digit 20 --settings ddim:20:0.25 dpm++2m:10:0.25  # smoke
     python3 benchmarks/eval_ddim_sampling.py --settings ddim:20:0:0.5 ddim:20:0.25:1   # eta 0.5 and 1
+    python3 benchmarks/eval_ddim_sampling.py --settings ddim:20:0.25@0-1 ddim:20:0.5@0.5-1   # guidance intervals
     python3 benchmarks/eval_ddim_sampling.py --weights runs/ddim   # a run's weights (`digitkit train ddim --out`)
 """
 
@@ -17,8 +19,9 @@ import argparse
 
 from digitkit import diffusion, evaluation, metrics, pretrained
 from digitkit.data import load_mnist
+from digitkit.sampler import check_guidance_interval
 
-SETTINGS = (  # solver:steps:guidance[:eta]; the first is the shipped default
+SETTINGS = (  # solver:steps:guidance[:eta][@low-high]; the first is the shipped default
     f"ddim:{diffusion.STEPS}:{diffusion.GUIDANCE}",
     f"dpm++2m:{diffusion.STEPS}:{diffusion.GUIDANCE}",
     f"dpm++2m:10:{diffusion.GUIDANCE}",
@@ -30,15 +33,19 @@ SETTINGS = (  # solver:steps:guidance[:eta]; the first is the shipped default
 
 
 def parse_setting(text):
-    """``"dpm++2m:20:0.25"`` -> ``("dpm++2m", 20, 0.25, 0.0)``; ``"ddim:20:0.25:1"``: eta 1."""
+    """``"dpm++2m:20:0.25"`` -> ``("dpm++2m", 20, 0.25, 0.0, GUIDANCE_INTERVAL)``; ``"ddim:20:0.25:1"``: eta 1;
+    ``"ddim:20:0.5@0.4-0.9"``: guidance at the noise levels 0.4 to 0.9."""
     try:
-        solver, steps, guidance, *eta = text.split(":")
-        if len(eta) > 1:
+        body, *interval = text.split("@")
+        solver, steps, guidance, *eta = body.split(":")
+        if len(eta) > 1 or len(interval) > 1:
             raise ValueError
-        setting = solver, int(steps), float(guidance), float(eta[0]) if eta else 0.0
+        low_high = tuple(map(float, interval[0].split("-"))) if interval else diffusion.GUIDANCE_INTERVAL
+        setting = solver, int(steps), float(guidance), float(eta[0]) if eta else 0.0, check_guidance_interval(low_high)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"a setting is solver:steps:guidance[:eta], e.g. ddim:20:0.25 or ddim:20:0.25:1; got {text!r}"
+            "a setting is solver:steps:guidance[:eta][@low-high], e.g. ddim:20:0.25, ddim:20:0.25:1 or "
+            f"ddim:20:0.5@0.4-0.9; got {text!r}"
         ) from None
     if setting[3] and solver != "ddim":
         raise argparse.ArgumentTypeError(f"eta is DDIM's alone ({solver} is deterministic); got {text!r}")
@@ -51,7 +58,7 @@ def evaluate(model, settings, per_digit, seed=0):
     reference = load_mnist(normalize=True)[1][0][:n]  # the first n test digits: the floor's comparison
     floor = metrics.frechet_floor(n)
     rows = []
-    for solver, steps, guidance, eta in settings:
+    for solver, steps, guidance, eta, interval in settings:
         (row,) = evaluation.evaluate_ddim(
             model,
             steps=(steps,),
@@ -61,21 +68,25 @@ def evaluate(model, settings, per_digit, seed=0):
             seed=seed,
             reference=reference,
             solver=solver,
+            guidance_interval=interval,
         )
-        rows.append(dict(row, solver=solver, guidance=guidance, eta=eta, over_floor=row["frechet"] / floor))
+        rows.append(
+            dict(row, solver=solver, guidance=guidance, interval=interval, eta=eta, over_floor=row["frechet"] / floor)
+        )
         print(format_row(rows[-1]), flush=True)
     return rows, floor
 
 
 HEADER = (
-    "| solver | steps | guidance | eta | accuracy | worst digit | FD | FD/floor | s per 100 digits |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| solver | steps | guidance | guided noise | eta | accuracy | worst digit | FD | FD/floor | s per 100 digits |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
 def format_row(r):
     return (
-        f"| {r['solver']} | {r['steps']} | {r['guidance']:g} | {r['eta']:g} | {r['accuracy']:.2%} | "
+        f"| {r['solver']} | {r['steps']} | {r['guidance']:g} | {r['interval'][0]:g}-{r['interval'][1]:g} | "
+        f"{r['eta']:g} | {r['accuracy']:.2%} | "
         f"{r['worst_digit']} ({r['worst_accuracy']:.1%}) | {r['frechet']:.2f} | {r['over_floor']:.2f} | "
         f"{r['seconds_per_100']:.1f} |"
     )
@@ -86,7 +97,11 @@ def main():
     parser.add_argument("--per-digit", type=int, default=200, help="samples of each digit (default 200)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--settings", nargs="+", type=parse_setting, default=[parse_setting(s) for s in SETTINGS], metavar="S:N:G[:E]"
+        "--settings",
+        nargs="+",
+        type=parse_setting,
+        default=[parse_setting(s) for s in SETTINGS],
+        metavar="S:N:G[:E][@L-H]",
     )
     parser.add_argument(
         "--weights", default=None, help="a folder with ddim weights and their manifest (default: the shipped ones)"
