@@ -38,7 +38,7 @@ CASES = [
     (nb03.q4, 5.0, 2.0),
     (nb04.q2, lambda x0, n, ab: np.sqrt(ab) * x0 + np.sqrt(1 - ab) * n, lambda x0, n, ab: ab * x0 + (1 - ab) * n),
     (nb04.q3, lambda x, v, ab: np.sqrt(ab) * x - np.sqrt(1 - ab) * v, lambda x, v, ab: np.sqrt(ab) * x + v),
-    (nb04.q4, 400, 200),
+    (nb04.q4, 300, 400),
     (nb05.q1, 6, 1),
     (nb05.q2, "the basic GAN", "ddim"),
     (nb05.q3, lambda d: f"an {d}" if d == 8 else f"a {d}", lambda d: f"a {d}"),

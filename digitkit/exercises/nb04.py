@@ -5,7 +5,7 @@ import numpy as np
 from digitkit.exercises import AnswerError, Exercise, as_int, call, cosine_alpha_bar, expect_array
 
 THRESHOLD = 0.5
-STEPS, DIGITS = 20, 10
+STEPS, DIGITS, GUIDED = 20, 10, 10
 
 
 def _half_step():
@@ -41,13 +41,16 @@ def _check_x0(answer):
 
 def _check_network_images(answer):
     count = as_int(answer)
-    expected = STEPS * 2 * DIGITS
+    expected = (STEPS + GUIDED) * DIGITS
     if count != expected:
-        hint = " Guidance needs two predictions per digit." if count == STEPS * DIGITS else ""
-        raise AnswerError(f"not {count}.{hint}")
+        hints = {
+            STEPS * DIGITS: " A guided step needs two predictions per digit.",
+            2 * STEPS * DIGITS: " Only the guided steps need the second, unconditional prediction.",
+        }
+        raise AnswerError(f"not {count}.{hints.get(count, '')}")
     return (
-        f"{STEPS} steps x {DIGITS} digits x 2 (with and without the label) = {expected} images through the "
-        "U-Net; with guidance 0 it would be half."
+        f"{STEPS} steps x {DIGITS} digits with the label, and {GUIDED} guided steps x {DIGITS} digits without it: "
+        f"{expected} images through the U-Net; guided at every step it would be {2 * STEPS * DIGITS}."
     )
 
 
@@ -70,9 +73,9 @@ q3 = Exercise(
     "def predict_x0(x_t, v, alpha_bar_t):\n    return np.sqrt(alpha_bar_t) * x_t - np.sqrt(1 - alpha_bar_t) * v",
 )
 q4 = Exercise(
-    f"To draw {DIGITS} digits with {STEPS} DDIM steps and guidance 0.25, how many images pass through the U-Net "
-    "in all?",
+    f"To draw {DIGITS} digits with {STEPS} DDIM steps, guided at the {GUIDED} noisiest of them, how many images "
+    "pass through the U-Net in all?",
     _check_network_images,
-    "One network call per step; with guidance each digit goes in twice (conditional and unconditional).",
-    f"{STEPS} x {DIGITS} x 2 = {STEPS * DIGITS * 2}.",
+    "Every step predicts each digit with its label; a guided step also predicts it without (the 'no label' token).",
+    f"{STEPS} x {DIGITS} + {GUIDED} x {DIGITS} = {(STEPS + GUIDED) * DIGITS}.",
 )
