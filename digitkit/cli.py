@@ -135,22 +135,29 @@ def _check_generate(parser, args):
             parser.error(str(e))
     if args.n < 1:
         parser.error(f"--n must be at least 1. Received: {args.n}")
-    if args.model != "ddim" and (args.steps is not None or args.guidance is not None):
-        parser.error(f"--steps and --guidance are for ddim only. Received: model={args.model!r}")
+    if args.model != "ddim" and (args.steps, args.guidance, args.guidance_interval) != (None, None, None):
+        parser.error(f"--steps, --guidance and --guidance-interval are for ddim only. Received: model={args.model!r}")
     if args.steps is not None and args.steps < 1:
         parser.error(f"--steps must be at least 1. Received: {args.steps}")
     if args.guidance is not None and args.guidance < 0:
         parser.error(f"--guidance must be >= 0. Received: {args.guidance}")
+    if args.guidance_interval is not None and not 0 <= args.guidance_interval[0] <= args.guidance_interval[1] <= 1:
+        low, high = args.guidance_interval
+        parser.error(f"--guidance-interval needs 0 <= LOW <= HIGH <= 1. Received: {low:g} {high:g}")
 
 
-def generated_names(model, seed, digits=None, n=1, steps=None, guidance=None):
+def generated_names(model, seed, digits=None, n=1, steps=None, guidance=None, guidance_interval=(0, 1)):
     """The files `digitkit generate` writes: ``(one name per image, the grid's name)``.
 
     The settings are in the names, so the same command writes the same files:
     ``cgan_seed0_646775_0-6.png`` ... and ``cgan_seed0_646775_grid.png``;
-    ``ddim_seed0_steps20_guidance0.25_646775_...``; ``gan_seed0_n8_0.png`` ...
+    ``ddim_seed0_steps20_guidance0.25_646775_...`` (guided at every step; at the noise levels
+    0.3-0.9 only: ``..._guidance0.5_noise0.3-0.9_...``); ``gan_seed0_n8_0.png`` ...
     """
-    stem = f"{model}_seed{seed}" + (f"_steps{steps}_guidance{guidance:g}" if model == "ddim" else "")
+    stem = f"{model}_seed{seed}"
+    if model == "ddim":
+        low, high = guidance_interval
+        stem += f"_steps{steps}_guidance{guidance:g}" + (f"_noise{low:g}-{high:g}" if (low, high) != (0, 1) else "")
     if model in UNCONDITIONAL:
         stem += f"_n{n}"
         return [f"{stem}_{i}.png" for i in range(n)], f"{stem}_grid.png"
@@ -173,12 +180,21 @@ def _generate(args):
     elif args.model == "cgan":
         images = generator.generate(args.digits * args.n, seed=args.seed)
     else:
-        from digitkit.diffusion import GUIDANCE
+        from digitkit.diffusion import GUIDANCE, GUIDANCE_INTERVAL
 
         args.steps = 20 if args.steps is None else args.steps
         args.guidance = GUIDANCE if args.guidance is None else args.guidance
-        images = generator.sample(args.digits * args.n, steps=args.steps, guidance=args.guidance, seed=args.seed)
-    names, grid = generated_names(args.model, args.seed, args.digits, args.n, args.steps, args.guidance)
+        args.guidance_interval = tuple(args.guidance_interval or GUIDANCE_INTERVAL)
+        images = generator.sample(
+            args.digits * args.n,
+            steps=args.steps,
+            guidance=args.guidance,
+            seed=args.seed,
+            guidance_interval=args.guidance_interval,
+        )
+    names, grid = generated_names(
+        args.model, args.seed, args.digits, args.n, args.steps, args.guidance, args.guidance_interval or (0, 1)
+    )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -338,6 +354,14 @@ def make_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="ddim: denoising steps (default 20)")
     p.add_argument("--guidance", type=float, default=None, help="ddim: guidance scale (default: the shipped one)")
+    p.add_argument(
+        "--guidance-interval",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("LOW", "HIGH"),
+        help="ddim: guide only the steps whose noise level t/(T-1) lies from LOW to HIGH (default: every step)",
+    )
     p.add_argument("--out", required=True, help="folder for the PNGs (made if missing)")
     p.set_defaults(func=_generate, parser=p)
     return parser

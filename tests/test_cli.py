@@ -101,6 +101,8 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
         (["generate", "dense_gan", "646775", "--out", "d"], "exit 2"),
         (["generate", "dcgan", "646775", "--out", "d"], "exit 2"),
         (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
+        (["generate", "ddim", "7", "--guidance-interval", "0.9", "0.3", "--out", "d"], "exit 2"),
+        (["generate", "cgan", "7", "--guidance-interval", "0.3", "0.9", "--out", "d"], "exit 2"),
     ],
 )
 def test_help_and_bad_input_answer_without_importing_tensorflow(argv, expected):
@@ -155,11 +157,27 @@ def test_generate_draws_notebook_02s_gans_apart_from_the_gan(tmp_path, capsys, n
     assert np.abs(theirs.astype(int) - ours.astype(int)).mean() > 5  # two different networks, not one twice
 
 
+def test_generate_ddim_guides_only_the_interval_asked_for(tmp_path, capsys):
+    from digitkit import pretrained
+
+    common = ["generate", "ddim", "7", "--steps", "4", "--guidance", "2", "--out", str(tmp_path)]
+    cli.main(common + ["--guidance-interval", "0.5", "1"])
+    cli.main(common)
+    interval, everywhere = (
+        iio.imread(tmp_path / f"ddim_seed0_steps4_guidance2{part}_7_0-7.png") for part in ("_noise0.5-1", "")
+    )
+    want = pretrained.load_pretrained("ddim").sample("7", steps=4, guidance=2.0, guidance_interval=(0.5, 1), seed=0)[0]
+    assert np.abs(interval / 255.0 - want).max() <= 1 / 255 + 1e-6  # the PNG holds those pixels, rounded to 8 bits
+    assert np.abs(interval.astype(int) - everywhere.astype(int)).max() > 10  # not guided at every step
+
+
 def test_generated_names_carry_every_setting():
     assert cli.generated_names("gan", 1, n=2) == (["gan_seed1_n2_0.png", "gan_seed1_n2_1.png"], "gan_seed1_n2_grid.png")
     names, grid = cli.generated_names("ddim", 0, "07", n=2, steps=20, guidance=0.25)
     assert grid == "ddim_seed0_steps20_guidance0.25_07_x2_grid.png"
     assert names == [f"ddim_seed0_steps20_guidance0.25_07_x2_{i}-{d}.png" for i, d in enumerate("0707")]
+    _, grid = cli.generated_names("ddim", 0, "07", steps=20, guidance=0.5, guidance_interval=(0.3, 0.9))
+    assert grid == "ddim_seed0_steps20_guidance0.5_noise0.3-0.9_07_grid.png"
 
 
 def test_lab_passes_flags_on_and_adds_allow_root_as_root(monkeypatch, capsys):
