@@ -59,7 +59,7 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
         assert len(quality["per_class"]) == 10 and 0 <= quality["class_accuracy"] <= 1
         assert quality["worst_digit"] == int(np.argmin(quality["per_class"]))
     if name == "ddim":
-        assert set(quality["settings"]) == {"steps", "guidance", "eta"}
+        assert set(quality["settings"]) == {"steps", "guidance", "guidance_interval", "eta"}
     entry = pretrained.read_manifest(out)[name]
     assert entry["command"] == f"digitkit train {name} --epochs 1 --seed 0"
     knobs = json.loads(json.dumps(pretrained.shipped_architecture(name)))  # tuples become lists in the manifest
