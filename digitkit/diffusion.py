@@ -235,6 +235,8 @@ class DiffusionModel(keras.Model):
         batch_size=500,
         solver="ddim",
         guidance_interval=GUIDANCE_INTERVAL,
+        autoguidance=0.0,
+        guide=None,
     ):
         """Draw digits with DDIM and classifier-free guidance (`DDIMSampler.sample`).
 
@@ -256,6 +258,10 @@ class DiffusionModel(keras.Model):
                 ``t / (T - 1)`` lies between them (1 is pure noise, 0 the clean digit); the others
                 take the plain conditional prediction, one network pass instead of two.
                 ``(0, 1)``: every step. See ``GUIDANCE_INTERVAL``.
+            autoguidance: a >= 0, at every step: the prediction gains ``a * (cond - weak)``, ``weak``
+                the ``guide``'s prediction of the same digit (Karras et al., 2024). 0: no guide.
+            guide: a weaker `DiffusionModel` of the same schedule (e.g. this U-Net trained for a few
+                epochs; its moving average predicts), needed when ``autoguidance > 0``.
 
         Returns:
             images: float32 (N, 28, 28) in [0, 1]. With ``return_trajectory``,
@@ -267,8 +273,16 @@ class DiffusionModel(keras.Model):
             (-1 for the result).
 
         Raises:
-            ValueError: bad digits, steps, guidance, eta, solver or guidance_interval.
+            ValueError: bad digits, steps, guidance, eta, solver, guidance_interval, autoguidance or guide.
         """
+        if guide is not None and not (
+            isinstance(guide, DiffusionModel)
+            and [guide.timesteps, guide.num_classes] == [self.timesteps, self.num_classes]
+        ):
+            raise ValueError(
+                f"guide must be a DiffusionModel with this one's timesteps ({self.timesteps}) and "
+                f"{self.num_classes} classes. Received: guide={guide!r}"
+            )
         return self.sampler.sample(
             parse_digits(digits),
             steps=steps,
@@ -279,6 +293,8 @@ class DiffusionModel(keras.Model):
             batch_size=batch_size,
             solver=solver,
             guidance_interval=guidance_interval,
+            autoguidance=autoguidance,
+            guide=None if guide is None else guide.ema_network,
         )
 
     def generate(self, digits, seed=0):

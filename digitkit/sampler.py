@@ -6,7 +6,10 @@ Taught in notebooks/04_diffusion.ipynb. `DDIMSampler` joins a U-Net (`digitkit.u
 scale and takes the scheduler's one `~DDIMScheduler.step`, or, with ``solver="dpm++2m"``, its
 second-order `~DDIMScheduler.dpm_solver_step` (the same network, no retraining). Guidance can be
 limited to an interval of noise levels (`DDIMSampler.guided_steps`); the steps outside it take the
-conditional prediction alone, one network pass per image instead of two.
+conditional prediction alone, one network pass per image instead of two. Autoguidance (Karras et al.,
+2024, "Guiding a diffusion model with a bad version of itself") adds ``a * (cond - weak)`` at every
+step, ``weak`` the same digit's prediction by a weaker model (``guide``: the same U-Net trained briefly):
+it pushes away from the errors a weak model makes, not from the average digit as guidance does.
 
 Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
 sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
@@ -51,6 +54,23 @@ def check_guidance_interval(interval):
     return tuple(bounds)
 
 
+def check_autoguidance(autoguidance, guide):
+    """``autoguidance`` as a float, if it is a number >= 0 and, when above 0, a ``guide`` network is given."""
+    if (
+        isinstance(autoguidance, bool)
+        or not isinstance(autoguidance, (int, float, np.integer, np.floating))
+        or not np.isfinite(autoguidance)
+        or autoguidance < 0
+    ):
+        raise ValueError(f"autoguidance must be a number >= 0. Received: autoguidance={autoguidance!r}")
+    if autoguidance > 0 and guide is None:
+        raise ValueError(
+            "autoguidance > 0 needs guide=: a weaker model of the same digits (e.g. the same U-Net trained for "
+            f"a few epochs). Received: autoguidance={autoguidance!r}, guide=None"
+        )
+    return float(autoguidance)
+
+
 SOLVERS = ("ddim", "dpm++2m")
 """The samplers of `DDIMSampler.sample`: DDIM's first-order step (`DDIMScheduler.step`, with eta)
 and the second-order DPM-Solver++(2M) (`DDIMScheduler.dpm_solver_step`), on the same trained network."""
@@ -76,6 +96,22 @@ def check_solver(solver):
     return solver
 
 
+def _per_image(scale):
+    """A guidance scale as a number, or N numbers shaped to multiply (N, 28, 28, 1) images."""
+    return scale if isinstance(scale, (int, float)) else ops.reshape(scale, (-1, 1, 1, 1))
+
+
+class _GuideCall(keras.layers.Layer):
+    """Calls the autoguidance guide network inside a step model, under the layer name ``guide``."""
+
+    def __init__(self, network):
+        super().__init__(name="guide")
+        self.network = network
+
+    def call(self, inputs):
+        return self.network(inputs)
+
+
 def to_unit(x):
     """Images (..., 28, 28, 1) in the model's [-1, 1] scale as float32 (..., 28, 28) in [0, 1]."""
     return np.clip((np.asarray(x)[..., 0] + 1) / 2, 0, 1).astype("float32")
@@ -94,11 +130,12 @@ class DDIMSampler:
         self.network, self.scheduler, self.num_classes = network, scheduler, num_classes
         self._step_models = {}
 
-    def guided_v(self, x_t, t, labels, guidance):
+    def guided_v(self, x_t, t, labels, guidance, autoguidance=0.0, guide=None):
         """``cond + guidance * (cond - uncond)``: both predictions from one network call on 2N images.
 
-        Works on tensors and on symbolic inputs (inside `step_model`). ``t`` (N,) float steps,
-        ``labels`` (N,) int32, ``guidance`` a number or N numbers.
+        With a ``guide`` network, plus ``autoguidance * (cond - weak)``, ``weak`` the guide's prediction
+        for the same labels. Works on tensors and on symbolic inputs (inside `step_model`). ``t`` (N,)
+        float steps, ``labels`` (N,) int32, ``guidance`` and ``autoguidance`` numbers or N numbers.
         """
         both = self.network(
             [
@@ -109,26 +146,39 @@ class DDIMSampler:
         )
         both = ops.reshape(both, (2, -1) + IMAGE_SHAPE)
         cond, uncond = both[0], both[1]
-        if not isinstance(guidance, (int, float)):
-            guidance = ops.reshape(guidance, (-1, 1, 1, 1))
-        return cond + guidance * (cond - uncond)
+        v = cond + _per_image(guidance) * (cond - uncond)
+        return self._autoguided(x_t, t, labels, v, cond, autoguidance, guide)
 
-    def step_model(self, guided=True, solver="ddim"):
+    @staticmethod
+    def _autoguided(x_t, t, labels, v, cond, autoguidance, guide):
+        """``v + autoguidance * (cond - guide's prediction)``; ``v`` itself without a guide."""
+        if guide is None:
+            return v
+        return v + _per_image(autoguidance) * (cond - guide([x_t, t, labels]))
+
+    def step_model(self, guided=True, solver="ddim", guide=None):
         """The compiled sampling step of ``solver`` (see `SOLVERS`), one functional model per kind.
 
         DDIM: ``[x_t, t, t_prev, labels, guidance, eta, noise] -> [x_prev, x0]``; DPM-Solver++(2M):
         ``[x_t, t, t_prev, labels, guidance, t_last, x0_last] -> [x_prev, x0]``. Without guidance,
-        one network pass per step instead of two. Cached on the sampler; every input is batched
-        (one value per image).
+        one network pass per step instead of two. With a ``guide`` network (autoguidance), an
+        ``autoguidance`` input follows ``guidance`` and the guide adds one pass. Cached on the
+        sampler; every input is batched (one value per image).
         """
-        key = (bool(guided), check_solver(solver))
+        key = (bool(guided), check_solver(solver), guide)
         if key not in self._step_models:
             x_t = keras.Input(IMAGE_SHAPE, name="x_t")
             t, t_prev = keras.Input((), dtype="int32", name="t"), keras.Input((), dtype="int32", name="t_prev")
             labels = keras.Input((), dtype="int32", name="label")
             guidance = keras.Input((), name="guidance")
+            autoguidance = None if guide is None else keras.Input((), name="autoguidance")
+            weak = None if guide is None else _GuideCall(guide)  # its own name: the guide's may equal the network's
             steps = ops.cast(t, "float32")
-            v = self.guided_v(x_t, steps, labels, guidance) if guided else self.network([x_t, steps, labels])
+            if guided:
+                v = self.guided_v(x_t, steps, labels, guidance, autoguidance, weak)
+            else:
+                cond = self.network([x_t, steps, labels])
+                v = self._autoguided(x_t, steps, labels, cond, cond, autoguidance, weak)
             if solver == "ddim":
                 extra = [keras.Input((), name="eta"), keras.Input(IMAGE_SHAPE, name="noise")]
                 outputs = self.scheduler.step(v, t, t_prev, x_t, eta=extra[0], noise=extra[1])
@@ -136,9 +186,9 @@ class DDIMSampler:
                 extra = [keras.Input((), dtype="int32", name="t_last"), keras.Input(IMAGE_SHAPE, name="x0_last")]
                 outputs = self.scheduler.dpm_solver_step(v, t, t_prev, x_t, x0_last=extra[1], t_last=extra[0])
             model = keras.Model(
-                [x_t, t, t_prev, labels, guidance, *extra],
+                [x_t, t, t_prev, labels, guidance, *([] if guide is None else [autoguidance]), *extra],
                 list(outputs),
-                name=f"{solver.replace('+', 'p')}_{'guided_' if guided else ''}step",
+                name=f"{solver.replace('+', 'p')}_{'guided_' if guided else ''}{'autoguided_' if guide else ''}step",
             )
             model.compile(jit_compile=True)  # XLA on TensorFlow too: ~1.8x faster per step on CPU
             self._step_models[key] = model
@@ -182,11 +232,14 @@ class DDIMSampler:
         batch_size=500,
         solver="ddim",
         guidance_interval=(0.0, 1.0),
+        autoguidance=0.0,
+        guide=None,
     ):
         """Draw one image per label; see `digitkit.diffusion.DiffusionModel.sample` for the arguments.
 
         Steps outside ``guidance_interval`` (`guided_steps`) take the plain conditional prediction:
-        one network pass instead of two.
+        one network pass instead of two. ``guide`` is a network (a U-Net like this sampler's); with
+        ``autoguidance`` 0 it is not used.
 
         The noise (the start and eta's) comes from ``numpy.random.default_rng(seed)``, so the same
         seed gives the same pixels on every backend and for every ``batch_size``.
@@ -198,8 +251,11 @@ class DDIMSampler:
             raise ValueError(f"eta > 0 is DDIM's alone; {solver} is deterministic. Received: eta={eta!r}")
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+        autoguidance = check_autoguidance(autoguidance, guide)
+        guide = guide if autoguidance > 0 else None
         guided = self.guided_steps(timesteps, guidance, guidance_interval)
-        models = {bool(g): self.step_model(guided=bool(g), solver=solver) for g in set(guided)}
+        models = {bool(g): self.step_model(guided=bool(g), solver=solver, guide=guide) for g in set(guided)}
+        scales = [guidance] + ([autoguidance] if guide is not None else [])
         n = len(labels)
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((n,) + IMAGE_SHAPE).astype("float32")
@@ -218,7 +274,7 @@ class DDIMSampler:
             for j in range(0, n, int(batch_size)):
                 m = min(n, j + int(batch_size)) - j
                 common = [x[j : j + m], np.full(m, t, "int32"), np.full(m, t_prev, "int32"), labels[j : j + m]]
-                inputs = [*common, np.full(m, guidance, "float32"), *(e[j : j + m] for e in extra)]
+                inputs = [*common, *(np.full(m, w, "float32") for w in scales), *(e[j : j + m] for e in extra)]
                 chunks.append([out[:m] for out in model.predict_on_batch([_pad(a, BUCKET) for a in inputs])])
             x = np.concatenate([c[0] for c in chunks]).astype("float32")
             xs.append(x)

@@ -229,10 +229,12 @@ def test_sampler_widget_starts_at_the_default_guidance(trained):
         assert abs(value / slider.step - round(value / slider.step)) < 1e-9
 
 
-def _numpy_ddim(model, digits, steps, guidance, eta, seed, interval=diffusion.GUIDANCE_INTERVAL):
+def _numpy_ddim(
+    model, digits, steps, guidance, eta, seed, interval=diffusion.GUIDANCE_INTERVAL, autoguidance=0, guide=None
+):
     """The DDIM loop written out in NumPy from the closed form (the pre-split sampler, verbatim math).
 
-    Guidance acts at the steps whose noise level t / (T - 1) lies in ``interval``."""
+    Guidance acts at the steps whose noise level t / (T - 1) lies in ``interval``; autoguidance at every step."""
     labels = np.asarray(digits, "int32")
     schedule = np.unique(np.round(np.linspace(0, model.timesteps - 1, steps)).astype("int64"))[::-1]
     rng = np.random.default_rng(seed)
@@ -244,6 +246,8 @@ def _numpy_ddim(model, digits, steps, guidance, eta, seed, interval=diffusion.GU
         uncond = model.predict_v(x, np.full(len(x), t), np.full(len(x), 10))
         scale = guidance if interval[0] <= t / (model.timesteps - 1) <= interval[1] else 0.0
         v = cond + scale * (cond - uncond)
+        if autoguidance:
+            v = v + autoguidance * (cond - guide.predict_v(x, np.full(len(x), t), labels))
         x0 = np.clip(np.sqrt(ab) * x - np.sqrt(1 - ab) * v, -1.0, 1.0)
         eps = (x - np.sqrt(ab) * x0) / np.sqrt(1 - ab)
         sigma = eta * np.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
@@ -273,6 +277,54 @@ def test_guidance_acts_only_inside_its_interval(trained):
     unguided = model.sample(digits, **{**kwargs, "guidance": 0.0})
     assert np.abs(noisy_half - everywhere).max() > 1e-3 and np.abs(noisy_half - unguided).max() > 1e-3
     np.testing.assert_allclose(model.sample(digits, guidance_interval=(0.4, 0.6), **kwargs), unguided, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def weak():
+    """A weaker model of the same digits (two training steps): an autoguidance guide."""
+    model = diffusion.DiffusionModel(**{**TINY, "seed": 1})
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    images, labels = _batch()
+    for _ in range(2):
+        model.train_on_batch({"images": images, "labels": labels})
+    return model
+
+
+def test_autoguidance_is_the_closed_form_and_pushes_away_from_the_guide(trained, weak):
+    model, _, _ = trained
+    digits, kwargs = [3, 1, 4, 1, 5], dict(steps=4, guidance=2.0, eta=0.5, seed=5)
+    for interval in [(0, 1), (0.5, 1)]:  # inside the interval one network pass for both labels, outside one alone
+        got = model.sample(digits, guidance_interval=interval, autoguidance=1.5, guide=weak, batch_size=2, **kwargs)
+        want = _numpy_ddim(model, digits, interval=interval, autoguidance=1.5, guide=weak, **kwargs)
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    plain = model.sample(digits, **kwargs)
+    assert np.abs(got - plain).max() > 1e-3
+    # a model as its own guide adds nothing (cond - cond), nor does autoguidance 0
+    np.testing.assert_allclose(model.sample(digits, autoguidance=1.5, guide=model, **kwargs), plain, atol=1e-6)
+    np.testing.assert_array_equal(model.sample(digits, autoguidance=0, guide=weak, **kwargs), plain)
+    dpm = dict(steps=4, guidance=2.0, seed=5, solver="dpm++2m")
+    np.testing.assert_allclose(
+        model.sample(digits, autoguidance=1.5, guide=model, **dpm), model.sample(digits, **dpm), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(autoguidance=-1.0, guide="weak"), "Received: autoguidance=-1.0"),
+        (dict(autoguidance=True, guide="weak"), "Received: autoguidance=True"),
+        (dict(autoguidance=1.0), "needs guide="),
+        (dict(autoguidance=1.0, guide="a model"), "Received: guide='a model'"),
+        (dict(autoguidance=1.0, guide="other timesteps"), "guide must be a DiffusionModel with this one's timesteps"),
+    ],
+)
+def test_bad_autoguidance_raises_clear_errors(trained, weak, kwargs, message):
+    model, _, _ = trained
+    guides = {"weak": weak, "other timesteps": diffusion.DiffusionModel(**{**TINY, "timesteps": 40})}
+    if "guide" in kwargs:
+        kwargs = {**kwargs, "guide": guides.get(kwargs["guide"], kwargs["guide"])}
+    with pytest.raises(ValueError, match=message):
+        model.sample("1", steps=2, **kwargs)
 
 
 def test_dpm_solver_sampling_is_the_scheduler_step_by_step(trained):
