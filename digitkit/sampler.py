@@ -27,16 +27,21 @@ from keras import ops
 from digitkit.data import IMAGE_SHAPE
 
 
+def _check_scale(value, name):
+    """``value`` as a float, if it is a number >= 0 (not a bool); else a ValueError naming ``name``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
 def check_guidance(guidance):
     """``guidance`` as a float, if it is a number >= 0."""
-    if (
-        isinstance(guidance, bool)
-        or not isinstance(guidance, (int, float, np.integer, np.floating))
-        or not np.isfinite(guidance)
-        or guidance < 0
-    ):
-        raise ValueError(f"guidance must be a number >= 0. Received: guidance={guidance!r}")
-    return float(guidance)
+    return _check_scale(guidance, "guidance")
 
 
 def check_guidance_interval(interval):
@@ -56,14 +61,7 @@ def check_guidance_interval(interval):
 
 def check_autoguidance(autoguidance, guide):
     """``autoguidance`` as a float, if it is a number >= 0 and, when above 0, a ``guide`` network is given."""
-    if (
-        isinstance(autoguidance, bool)
-        or not isinstance(autoguidance, (int, float, np.integer, np.floating))
-        or not np.isfinite(autoguidance)
-        or autoguidance < 0
-    ):
-        raise ValueError(f"autoguidance must be a number >= 0. Received: autoguidance={autoguidance!r}")
-    if autoguidance > 0 and guide is None:
+    if _check_scale(autoguidance, "autoguidance") > 0 and guide is None:
         raise ValueError(
             "autoguidance > 0 needs guide=: a weaker model of the same digits (e.g. the same U-Net trained for "
             f"a few epochs). Received: autoguidance={autoguidance!r}, guide=None"
