@@ -183,10 +183,11 @@ class DDIMSampler:
             else:
                 extra = [keras.Input((), dtype="int32", name="t_last"), keras.Input(IMAGE_SHAPE, name="x0_last")]
                 outputs = self.scheduler.dpm_solver_step(v, t, t_prev, x_t, x0_last=extra[1], t_last=extra[0])
+            kind = ("guided_" if guided else "") + ("autoguided_" if guide is not None else "")
             model = keras.Model(
-                [x_t, t, t_prev, labels, guidance, *([] if guide is None else [autoguidance]), *extra],
+                [x_t, t, t_prev, labels, guidance, *([autoguidance] if guide is not None else []), *extra],
                 list(outputs),
-                name=f"{solver.replace('+', 'p')}_{'guided_' if guided else ''}{'autoguided_' if guide else ''}step",
+                name=f"{solver.replace('+', 'p')}_{kind}step",
             )
             model.compile(jit_compile=True)  # XLA on TensorFlow too: ~1.8x faster per step on CPU
             self._step_models[key] = model
