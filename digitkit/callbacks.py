@@ -85,12 +85,15 @@ class Checkpoint(keras.callbacks.Callback):
     the seed and the per-epoch logs so far with their epoch numbers
     (``history_before`` and ``epochs_before``, then this run's) are attributes
     of the file (`read_checkpoint`), so that a run cut short keeps the history
-    of the epochs it finished. Attach it after the callbacks that add to the logs.
+    of the epochs it finished; so are the knobs of the networks (``architecture``,
+    as `digitkit.training.networks` gives them), so that a resumed run builds the same.
+    Attach it after the callbacks that add to the logs.
     """
 
-    def __init__(self, path, seed=0, minutes_before=0.0, history_before=None, epochs_before=()):
+    def __init__(self, path, seed=0, minutes_before=0.0, history_before=None, epochs_before=(), architecture=None):
         super().__init__()
         self.path, self.seed, self.minutes_before = pathlib.Path(path), seed, minutes_before
+        self.architecture = architecture
         self.history = {k: list(v) for k, v in (history_before or {}).items()}
         self.epochs = list(epochs_before)
 
@@ -111,18 +114,21 @@ class Checkpoint(keras.callbacks.Callback):
             f.attrs["seed"] = self.seed
             f.attrs["history"] = json.dumps(self.history)
             f.attrs["history_epochs"] = json.dumps(self.epochs)
+            if self.architecture is not None:
+                f.attrs["architecture"] = json.dumps(self.architecture)
 
 
 def read_checkpoint(path):
-    """``{"epoch", "minutes", "seed", "history", "history_epochs"}`` of a `Checkpoint` file.
+    """``{"epoch", "minutes", "seed", "history", "history_epochs", "architecture"}`` of a `Checkpoint` file.
 
-    ``history`` (per-epoch logs) and ``history_epochs`` (their epoch numbers)
-    are None for a checkpoint written before checkpoints kept them.
+    ``history`` (per-epoch logs), ``history_epochs`` (their epoch numbers) and
+    ``architecture`` (the networks' knobs) are None for a checkpoint written
+    before checkpoints kept them (or, ``architecture``, without it).
     """
     import h5py
 
     with h5py.File(path, "r") as f:
         state = dict(epoch=int(f.attrs["epoch"]), minutes=float(f.attrs["minutes"]), seed=int(f.attrs["seed"]))
-        for key in ("history", "history_epochs"):
+        for key in ("history", "history_epochs", "architecture"):
             state[key] = json.loads(f.attrs[key]) if key in f.attrs else None
         return state

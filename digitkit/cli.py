@@ -18,6 +18,7 @@ Commands, each with an example:
       (NAME: classifier, gan, cgan, ddim, or notebook 02's dense_gan and dcgan)
       digitkit train classifier --model dense
       digitkit train ddim --epochs 4
+      digitkit train ddim --architecture '{"channels": [32, 64, 128]}' --out runs/wide   (a wider U-Net)
       digitkit train cgan --resume --epochs 2 --out runs/mine   (optimizer state and epoch counter kept)
       KERAS_BACKEND=jax digitkit train ddim --devices all      (every GPU, each batch split across them)
 
@@ -26,6 +27,7 @@ TensorFlow's own log lines are hidden; --verbose (before the command) shows them
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -48,7 +50,19 @@ def _train_options(args):
         resume=getattr(args, "resume", False),
         evaluation=evaluation or None,
         devices=getattr(args, "devices", None),
+        architecture=getattr(args, "architecture", None),
     )
+
+
+def _knobs(text):
+    """``--architecture``'s JSON object, e.g. ``{"channels": [32, 64, 128]}`` (argparse answers anything else)."""
+    try:
+        knobs = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not JSON ({e}): {text!r}") from None
+    if not isinstance(knobs, dict):
+        raise argparse.ArgumentTypeError(f"a JSON object is needed, e.g. '{{\"channels\": [32, 64, 128]}}': {text!r}")
+    return knobs
 
 
 def _check_devices(args):
@@ -86,6 +100,10 @@ def _train_generator(args):
         return
     if args.devices:
         _check_devices(args)
+    try:
+        training.networks(args.what, args.architecture)
+    except ValueError as e:
+        sys.exit(f"digitkit train {args.what}: {e}")
     _, quality = training.train(args.what, **_train_options(args))
     print(f"{args.what}: {quality}")
 
@@ -300,6 +318,14 @@ def make_parser():
             choices=["all"],
             default=None,
             help="data-parallel on every accelerator, each batch split across them (KERAS_BACKEND=jax)",
+        )
+        p.add_argument(
+            "--architecture",
+            type=_knobs,
+            default=None,
+            metavar="JSON",
+            help="knobs of the networks other than the shipped ones, e.g. '{\"channels\": [32, 64, 128]}' "
+            "(ddim); the checkpoint and manifest record them",
         )
         if name == "dense_gan":
             p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")

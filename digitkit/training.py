@@ -16,9 +16,11 @@ the builders and to `keras.random.SeedGenerator`s (the ``digitkit`` command
 sets Keras' global seed for the shuffling).
 """
 
+import json
 import math
 import os
 import pathlib
+import shlex
 import time
 
 import keras
@@ -185,12 +187,33 @@ def device_note():
     return f"{keras.backend.backend()} on {', '.join(devices)}, {os.cpu_count()} CPU cores"
 
 
-def build(name, seed=0):
-    """The untrained model ``name`` of the course (its shipped networks), its weights seeded by ``seed``."""
+def build(name, seed=0, architecture=None):
+    """The untrained model ``name`` of the course, its weights seeded by ``seed``.
+
+    ``architecture``: knobs of its networks that differ from the shipped ones (`networks`); None: the shipped networks.
+    """
     if name not in RECIPES:
         raise ValueError(f"Unknown model. Expected one of {TRAINED_GENERATORS + CLASSIFIERS}. Received: name={name!r}")
     ema = RECIPES[name].get("ema_momentum")
-    return pretrained.build(name, seed=seed, **({} if ema is None else {"ema_momentum": ema}))
+    knobs = networks(name, architecture)
+    return pretrained.build(name, knobs or None, seed=seed, **({} if ema is None else {"ema_momentum": ema}))
+
+
+def networks(name, architecture=None):
+    """The knobs of model ``name``'s networks: `pretrained.shipped_architecture` with ``architecture`` over it.
+
+    ``architecture`` may only change knobs the shipped networks name (e.g. a DDIM's
+    ``{"channels": [32, 64, 128]}``); values come back as JSON has them (lists, not tuples), as a
+    manifest or checkpoint records them.
+    """
+    shipped = pretrained.shipped_architecture(name)
+    unknown = sorted(set(architecture or {}) - set(shipped))
+    if unknown:
+        raise ValueError(
+            f"Unknown knobs for {name}: {unknown}. Expected some of {sorted(shipped)}. "
+            f"Received: architecture={architecture!r}"
+        )
+    return json.loads(json.dumps({**shipped, **(architecture or {})}))
 
 
 # where each model's history is recorded (file stem under assets/training/, run name); notebooks read these
@@ -233,23 +256,36 @@ def places(name, out=None):
     )
 
 
-def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs):
+def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs, architecture):
     """``(model, done)``: a new model, or the resumed one.
 
-    ``done``: ``{epoch, minutes, seed, history, history_epochs}`` of the epochs
-    trained before (their history from the checkpoint, or else from the run's
-    recorded history, or none).
+    ``done``: ``{epoch, minutes, seed, history, history_epochs, architecture}`` of the epochs trained
+    before (their history from the checkpoint, or else from the run's recorded history, or none)
+    and the knobs of the networks they trained (`networks`).
     """
+    knobs = networks(name, architecture)
     if not resume:
-        return build(name, seed), dict(epoch=0, minutes=0.0, seed=seed, history={}, history_epochs=[])
+        done = dict(epoch=0, minutes=0.0, seed=seed, history={}, history_epochs=[], architecture=knobs)
+        return build(name, seed, knobs), done
     if where["checkpoint"].is_file():
         done = read_checkpoint(where["checkpoint"])
-        model = build(name, done["seed"] + done["epoch"])  # new noise for the new epochs
-        load_checkpoint(model, where["checkpoint"], (done["epoch"] + new_epochs) * steps_per_epoch, recipe)
+        trained = done["architecture"] or knobs  # a checkpoint written before checkpoints kept it: the caller's word
     else:  # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
+        done = None
+        trained = networks(name, pretrained.read_manifest(where["weights"])[name].get("architecture"))
+    if architecture is not None and knobs != trained:
+        raise ValueError(
+            f"The run in {where['weights']} trained networks with architecture={trained}; resuming needs the same. "
+            f"Received: architecture={architecture!r}"
+        )
+    if done is not None:
+        model = build(name, done["seed"] + done["epoch"], trained)  # new noise for the new epochs
+        load_checkpoint(model, where["checkpoint"], (done["epoch"] + new_epochs) * steps_per_epoch, recipe)
+    else:
         model, previous = pretrained.resume(name, directory=where["weights"])
         print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
         done = dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed, history=None)
+    done["architecture"] = trained
     if done["history"] is None:  # the history the last finished run recorded, if any
         recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}
         run = recorded.get(HISTORIES[name][1], {})
@@ -268,6 +304,7 @@ def train(
     monitor_samples=None,
     verbose=1,
     devices=None,
+    architecture=None,
 ):
     """Train model ``name`` (see `RECIPES`) and write its weights, manifest entry, GIF and history.
 
@@ -285,6 +322,10 @@ def train(
         verbose: 0 silent, 1 one line per epoch, 2 Keras' progress.
         devices: ``"all"``: data-parallel on every device (JAX backend; sets Keras' global
             distribution, `digitkit.distribute.data_parallel`); None: one device.
+        architecture: knobs of the generator's networks that differ from the shipped ones, e.g.
+            ``{"channels": [32, 64, 128]}`` for a wider DDIM U-Net (see `networks`); the checkpoint
+            and the manifest entry record them, so a resumed run and `digitkit.pretrained.load_pretrained`
+            build the same networks. None: the shipped networks (or, resuming, the checkpoint's).
 
     Returns:
         ``(model, quality)``: the trained model and its manifest quality.
@@ -298,8 +339,11 @@ def train(
     (x, y), (x_test, y_test) = load_mnist(normalize=True)
     x, y = x[:n_images], y[:n_images]
     if name in CLASSIFIERS:
-        if devices is not None:
-            raise ValueError(f"devices= is for the generators (gan, cgan, ddim). Received: name={name!r}")
+        if devices is not None or architecture is not None:
+            raise ValueError(
+                "devices= and architecture= are for the generators (gan, cgan, ddim). "
+                f"Received: name={name!r}, devices={devices!r}, architecture={architecture!r}"
+            )
         return _train_classifier(
             name, x, y, (x_test, y_test), dict(recipe, epochs=new_epochs), seed, where, resume, verbose
         )
@@ -309,7 +353,7 @@ def train(
 
         keras.distribution.set_distribution(data_parallel(devices, batch_size, len(x)))
     steps_per_epoch = math.ceil(len(x) / batch_size)
-    model, done = _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs)
+    model, done = _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs, architecture)
     total = done["epoch"] + new_epochs
     if not model.compiled:
         compile_for_training(model, total * steps_per_epoch, recipe)
@@ -335,6 +379,7 @@ def train(
                 where["checkpoint"],
                 seed=done["seed"],
                 minutes_before=done["minutes"],
+                architecture=done["architecture"],
                 history_before=done["history"],
                 epochs_before=done["history_epochs"],
             )
@@ -352,7 +397,10 @@ def train(
 def _write(name, model, quality, history, where, done, total, recipe, evaluation):
     """The manifest entry (one command that reproduces the weights) and the run's history."""
     command = f"digitkit train {name} --epochs {total} --seed {done['seed']}"
-    networks = pretrained.shipped_architecture(name)
+    knobs = done["architecture"]
+    changed = {k: v for k, v in knobs.items() if networks(name).get(k) != v}
+    if changed:
+        command += f" --architecture {shlex.quote(json.dumps(changed))}"
     recipe = dict(recipe, epochs=total)
     pretrained.save_pretrained(
         model,
@@ -362,13 +410,13 @@ def _write(name, model, quality, history, where, done, total, recipe, evaluation
         directory=where["weights"],
         recipe=recipe,
         evaluation={**EVALUATION, **(evaluation or {})},
-        **({"architecture": networks} if networks else {}),  # the networks the weights fit: load_pretrained builds them
+        **({"architecture": knobs} if knobs else {}),  # the networks the weights fit: load_pretrained builds them
     )
     stem, run_name = HISTORIES[name]
     history = runs.merge_histories(done["history"], history)
     epochs = done["history_epochs"] + list(range(done["epoch"] + 1, total + 1))
-    knobs = {**{k: v for k, v in recipe.items() if k != "stages"}, **networks}
-    runs.save_run(run_name, knobs, history, path=where["history"], quality=quality, epochs=epochs)
+    record = {**{k: v for k, v in recipe.items() if k != "stages"}, **knobs}
+    runs.save_run(run_name, record, history, path=where["history"], quality=quality, epochs=epochs)
 
 
 def _train_classifier(name, x, y, validation, recipe, seed, where, resume, verbose):

@@ -72,6 +72,12 @@ def test_train_writes_weights_and_manifest_elsewhere(tmp_path, test_digits):
     ]
 
 
+def test_train_names_an_unknown_knob_of_the_architecture_before_training(tmp_path):
+    with pytest.raises(SystemExit, match=r"digitkit train ddim: Unknown knobs for ddim: \['width'\]"):
+        cli.main(["train", "ddim", "--architecture", '{"width": 32}', "--out", str(tmp_path)])
+    assert list(tmp_path.iterdir()) == []
+
+
 def _run_in_fresh_python(code):
     """Run code in a new interpreter (this checkout's digitkit first); return its stdout lines."""
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -103,6 +109,8 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
         (["generate", "ddim", "7", "--steps", "0", "--out", "d"], "exit 2"),
         (["generate", "ddim", "7", "--guidance-interval", "0.9", "0.3", "--out", "d"], "exit 2"),
         (["generate", "cgan", "7", "--guidance-interval", "0.3", "0.9", "--out", "d"], "exit 2"),
+        (["train", "ddim", "--architecture", "channels=32,64,128", "--out", "d"], "exit 2"),
+        (["train", "ddim", "--architecture", "[32, 64, 128]", "--out", "d"], "exit 2"),
     ],
 )
 def test_help_and_bad_input_answer_without_importing_tensorflow(argv, expected):

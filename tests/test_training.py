@@ -153,6 +153,32 @@ def test_unknown_names_and_classifier_resume_are_refused():
         training.train("dense", resume=True, epochs=1, n_images=10)
 
 
+def test_a_wider_ddim_is_recorded_resumed_and_loaded_with_its_own_networks(tmp_path):
+    wider = {"channels": [8, 16, 32]}
+    training.train("ddim", out=tmp_path, architecture=wider, **TINY)
+    entry = pretrained.read_manifest(tmp_path)["ddim"]
+    assert entry["command"] == """digitkit train ddim --epochs 1 --seed 0 --architecture '{"channels": [8, 16, 32]}'"""
+    assert entry["architecture"] == training.networks("ddim", wider)
+    assert entry["architecture"]["channels"] == [8, 16, 32]
+    checkpoint = training.places("ddim", tmp_path)["checkpoint"]
+    assert training.read_checkpoint(checkpoint)["architecture"]["channels"] == [8, 16, 32]
+    with pytest.raises(ValueError, match="resuming needs the same"):
+        training.train("ddim", out=tmp_path, resume=True, architecture={"channels": [16, 32, 64]}, **TINY)
+    model, quality = training.train("ddim", out=tmp_path, resume=True, **TINY)  # the checkpoint's networks
+    assert quality["epochs"] == 2 and model.channels == (8, 16, 32)
+    assert pretrained.read_manifest(tmp_path)["ddim"]["command"].startswith("digitkit train ddim --epochs 2 --seed 0 ")
+    assert pretrained.load_pretrained("ddim", directory=tmp_path).channels == (8, 16, 32)
+
+
+def test_an_architecture_changes_only_knobs_the_shipped_networks_have():
+    assert training.networks("ddim")["channels"] == list(pretrained.shipped_architecture("ddim")["channels"])
+    assert training.networks("cgan", {"discriminator_filters": [32, 64]})["discriminator_filters"] == [32, 64]
+    with pytest.raises(ValueError, match=r"Unknown knobs for ddim: \['width'\]"):
+        training.networks("ddim", {"width": 32})
+    with pytest.raises(ValueError, match="architecture="):
+        training.train("dense", architecture={"dropout": 0.2}, epochs=1, n_images=10)
+
+
 def test_checkpoint_file_holds_optimizer_groups(trained):
     with h5py.File(training.places("gan", trained["out"])["checkpoint"], "r") as f:
         assert {"generator", "discriminator", "d_optimizer", "g_optimizer"} <= set(f.keys())
