@@ -3,6 +3,11 @@
     python benchmarks/compare_ddim_recipes.py            # the comparison: 15 epochs each on 60,000 images (a GPU)
     python benchmarks/compare_ddim_recipes.py --epochs 1 --n-images 640 --per-digit 2   # a smoke run (CPU: ~3 min)
 
+Each recipe trains through `digitkit.training.train` (``--architecture``) into its own folder under
+``--out`` (default ``runs/compare_ddim/``), with a checkpoint after every epoch: stopped (Ctrl-C, a
+session's end), the same command continues each run from its last finished epoch, so the CPU
+comparison can be gathered over several sittings; a finished run and its judged row are reused.
+
 The earlier project's diffusion model, the course's anchor: a U-Net of widths
 48/96/192 (about 2.4 M weights), the 500-step cosine schedule, sampled with 50
 DDIM steps, trained 15 epochs. Here it is the course's U-Net at those widths
@@ -35,7 +40,10 @@ about 2.5 hours of training on this CPU).
 """
 
 import argparse
+import json
+import math
 import os
+import pathlib
 import time
 
 from digitkit import logs  # noqa: F401  (quiet TensorFlow: imported before Keras loads it)
@@ -63,19 +71,49 @@ class Sampler:
         return self.model.sample(digits, steps=self.steps, guidance=diffusion.GUIDANCE, eta=0.0, seed=seed)
 
 
-def run(name, recipe, x, y, epochs, seed, per_digit):
-    from digitkit import diffusion, training
+def run(name, recipe, epochs, seed, n_images, per_digit, out):
+    """One recipe trained ``epochs`` epochs and judged: its table row.
+
+    Trains through `digitkit.training.train` into ``out/<recipe>_<epochs>ep_<n_images>img_seed<seed>``,
+    so a run cut short (a session's end, Ctrl-C) continues from its last finished epoch
+    when the script runs again with the same arguments; a finished run is not trained again, and
+    its judged row (``row_<per_digit>.json`` there) is reused.
+    """
+    from digitkit import pretrained, training
     from digitkit.evaluation import evaluate_generator
 
-    model = diffusion.build_ddim(channels=recipe["channels"], seed=seed)
-    batch_size = training.RECIPES["ddim"]["batch_size"]
-    start = time.perf_counter()
-    training.fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, recipe=training.RECIPES["ddim"])
-    minutes = (time.perf_counter() - start) / 60
+    folder = pathlib.Path(out) / f"{name.replace(' ', '_')}_{epochs}ep_{n_images}img_seed{seed}"
+    judged = folder / f"row_{per_digit}.json"
+    if judged.is_file():
+        return json.loads(judged.read_text())
+    where = training.places("ddim", folder)
+    if where["weights"].joinpath("manifest.json").is_file():  # trained: the weights it wrote
+        model = pretrained.load_pretrained("ddim", directory=folder)
+        minutes = pretrained.read_manifest(folder)["ddim"]["quality"]["train_minutes"]
+    else:
+        done = training.read_checkpoint(where["checkpoint"]) if where["checkpoint"].is_file() else dict(epoch=0)
+        if done["epoch"] < epochs:
+            print(f"{name}: training epochs {done['epoch'] + 1}-{epochs} into {folder}", flush=True)
+            model, quality = training.train(
+                "ddim",
+                epochs=epochs - done["epoch"],
+                seed=seed,
+                out=folder,
+                resume=done["epoch"] > 0,
+                n_images=n_images,
+                architecture={"channels": list(recipe["channels"])},
+                evaluation=dict(per_digit=2, n_frechet=20),  # a token: the judging below is this recipe's own
+                verbose=1,
+            )
+            minutes = quality["train_minutes"]
+        else:  # every epoch trained, stopped before the weights were written: the last checkpoint
+            model = training.build("ddim", architecture=done["architecture"])
+            batches = math.ceil(n_images / training.RECIPES["ddim"]["batch_size"])
+            training.load_checkpoint(model, where["checkpoint"], total_steps=epochs * batches)
+            minutes = done["minutes"]
     start = time.perf_counter()
     measured = evaluate_generator(Sampler(model, recipe["steps"]), per_digit=per_digit, n_frechet=10 * per_digit)
-    sampling = time.perf_counter() - start
-    return dict(
+    row = dict(
         recipe=name,
         weights=model.network.count_params(),
         channels="/".join(map(str, recipe["channels"])),
@@ -85,8 +123,10 @@ def run(name, recipe, x, y, epochs, seed, per_digit):
         worst=f"{measured['worst_digit']} ({min(measured['per_class']):.1%})",
         frechet=measured["frechet"],
         over_floor=measured["frechet_over_floor"],
-        sampling=sampling,
+        sampling=time.perf_counter() - start,
     )
+    judged.write_text(json.dumps(row, indent=1) + "\n")
+    return row
 
 
 def main(argv=None):
@@ -96,16 +136,20 @@ def main(argv=None):
     parser.add_argument("--per-digit", type=int, default=1000, help="judged samples of each digit (FD on 10x that)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--recipes", default=",".join(RECIPES), help="comma-separated, of: " + ", ".join(RECIPES))
+    parser.add_argument(
+        "--out", default="runs/compare_ddim", help="where each recipe's run (checkpoint, weights, judged row) is kept"
+    )
     args = parser.parse_args(argv)
+    names = args.recipes.split(",")
+    for name in names:
+        if name not in RECIPES:
+            parser.error(f"unknown recipe {name!r}: expected one of {', '.join(RECIPES)}")
 
     import keras
 
-    from digitkit.data import load_mnist
-
-    (x, y), _ = load_mnist(normalize=True)
-    x, y = x[: args.n_images], y[: args.n_images]
+    rows = [run(name, RECIPES[name], args.epochs, args.seed, args.n_images, args.per_digit, args.out) for name in names]
     print(
-        f"{args.epochs} epoch(s) on {len(x)} images, seed {args.seed}, {keras.backend.backend()} on "
+        f"{args.epochs} epoch(s) on {args.n_images} images, seed {args.seed}, {keras.backend.backend()} on "
         f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}); judged on {args.per_digit} samples "
         f"per digit, FD on {10 * args.per_digit}",
         flush=True,
@@ -115,10 +159,7 @@ def main(argv=None):
         "sampling s |"
     )
     print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|", flush=True)
-    for name in args.recipes.split(","):
-        if name not in RECIPES:
-            parser.error(f"unknown recipe {name!r}: expected one of {', '.join(RECIPES)}")
-        r = run(name, RECIPES[name], x, y, args.epochs, args.seed, args.per_digit)
+    for r in rows:
         print(
             f"| {r['recipe']} | {r['channels']} | {r['weights']:,} | {r['steps']} | {r['minutes']:.1f} | "
             f"{r['accuracy']:.2%} | {r['worst']} | {r['frechet']:.2f} | {r['over_floor']:.2f} | {r['sampling']:.1f} |",

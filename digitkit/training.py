@@ -333,7 +333,7 @@ def train(
     if name not in RECIPES:
         raise ValueError(f"Unknown model. Expected one of {sorted(RECIPES)}. Received: name={name!r}")
     recipe = dict(RECIPES[name])
-    new_epochs = epochs or recipe["epochs"]
+    new_epochs = recipe["epochs"] if epochs is None else epochs
     check_whole(epochs=new_epochs)
     where = places(name, out)
     (x, y), (x_test, y_test) = load_mnist(normalize=True)

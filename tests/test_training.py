@@ -151,6 +151,8 @@ def test_unknown_names_and_classifier_resume_are_refused():
         training.train("vae")
     with pytest.raises(ValueError, match="resume=True"):
         training.train("dense", resume=True, epochs=1, n_images=10)
+    with pytest.raises(ValueError, match="epochs=0"):  # not the recipe's 46
+        training.train("ddim", epochs=0, n_images=10)
 
 
 def test_a_wider_ddim_is_recorded_resumed_and_loaded_with_its_own_networks(tmp_path):
