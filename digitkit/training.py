@@ -270,21 +270,20 @@ def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs, archi
     if where["checkpoint"].is_file():
         done = read_checkpoint(where["checkpoint"])
         trained = done["architecture"] or knobs  # a checkpoint written before checkpoints kept it: the caller's word
+        model = None
     else:  # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
-        done = None
+        model, previous = pretrained.resume(name, directory=where["weights"])
+        print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
+        done = dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed, history=None)
         trained = networks(name, pretrained.read_manifest(where["weights"])[name].get("architecture"))
     if architecture is not None and knobs != trained:
         raise ValueError(
             f"The run in {where['weights']} trained networks with architecture={trained}; resuming needs the same. "
             f"Received: architecture={architecture!r}"
         )
-    if done is not None:
+    if model is None:
         model = build(name, done["seed"] + done["epoch"], trained)  # new noise for the new epochs
         load_checkpoint(model, where["checkpoint"], (done["epoch"] + new_epochs) * steps_per_epoch, recipe)
-    else:
-        model, previous = pretrained.resume(name, directory=where["weights"])
-        print(f"{where['checkpoint']} not found: resuming {name} from its weights with fresh optimizer state")
-        done = dict(epoch=previous["epochs"], minutes=previous["minutes"], seed=seed, history=None)
     done["architecture"] = trained
     if done["history"] is None:  # the history the last finished run recorded, if any
         recorded = runs.load_runs(where["history"]) if where["history"].is_file() else {}

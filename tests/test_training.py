@@ -170,6 +170,11 @@ def test_a_wider_ddim_is_recorded_resumed_and_loaded_with_its_own_networks(tmp_p
     assert quality["epochs"] == 2 and model.channels == (8, 16, 32)
     assert pretrained.read_manifest(tmp_path)["ddim"]["command"].startswith("digitkit train ddim --epochs 2 --seed 0 ")
     assert pretrained.load_pretrained("ddim", directory=tmp_path).channels == (8, 16, 32)
+    checkpoint.unlink()  # no checkpoint: the weights and the networks the manifest records
+    with pytest.raises(ValueError, match="resuming needs the same"):
+        training.train("ddim", out=tmp_path, resume=True, architecture={"channels": [16, 32, 64]}, **TINY)
+    model, quality = training.train("ddim", out=tmp_path, resume=True, **TINY)
+    assert quality["epochs"] == 3 and model.channels == (8, 16, 32)
 
 
 def test_an_architecture_changes_only_knobs_the_shipped_networks_have():
