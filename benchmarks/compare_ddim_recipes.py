@@ -14,7 +14,7 @@ DDIM steps, trained 15 epochs. Here it is the course's U-Net at those widths
 (3.2 M weights: its blocks differ from the earlier project's). The course's:
 widths 16/32/64 (0.4 M weights), the same schedule, 20 steps. Both sample with
 guidance `digitkit.diffusion.GUIDANCE`. Both
-train here the same way (`digitkit.training.fit`, the DDIM recipe's optimizer
+train here the same way (`digitkit.training.train`, the DDIM recipe's optimizer
 and learning-rate schedule, the same images, seed and epochs), so only the
 network and the sampler differ. Each is then measured by the judge the way the
 manifest is (`digitkit.evaluation.evaluate_generator`): class accuracy, the
