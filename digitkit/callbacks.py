@@ -5,6 +5,7 @@
 """
 
 import json
+import os
 import pathlib
 import time
 
@@ -87,7 +88,9 @@ class Checkpoint(keras.callbacks.Callback):
     of the file (`read_checkpoint`), so that a run cut short keeps the history
     of the epochs it finished; so are the knobs of the networks (``architecture``,
     as `digitkit.training.networks` gives them), so that a resumed run builds the same.
-    Attach it after the callbacks that add to the logs.
+    Each epoch's file is written beside the last one and then moved over it, so a run
+    killed while saving keeps its previous checkpoint whole. Attach it after the
+    callbacks that add to the logs.
     """
 
     def __init__(self, path, seed=0, minutes_before=0.0, history_before=None, epochs_before=(), architecture=None):
@@ -107,8 +110,9 @@ class Checkpoint(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(round(float(value), 5))  # as `digitkit.runs.save_run` keeps them
         self.epochs.append(epoch + 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.model.save_weights(self.path)
-        with h5py.File(self.path, "a") as f:
+        writing = self.path.with_name(self.path.name.removesuffix(".weights.h5") + ".writing.weights.h5")
+        self.model.save_weights(writing)
+        with h5py.File(writing, "a") as f:
             f.attrs["epoch"] = epoch + 1
             f.attrs["minutes"] = self.minutes_before + (time.time() - self._start) / 60
             f.attrs["seed"] = self.seed
@@ -116,6 +120,7 @@ class Checkpoint(keras.callbacks.Callback):
             f.attrs["history_epochs"] = json.dumps(self.epochs)
             if self.architecture is not None:
                 f.attrs["architecture"] = json.dumps(self.architecture)
+        os.replace(writing, self.path)
 
 
 def read_checkpoint(path):

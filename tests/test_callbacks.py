@@ -1,5 +1,7 @@
 """The training path's callbacks: epoch timing, resumable checkpoints, GIF frames."""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -49,6 +51,27 @@ def test_a_checkpoint_continues_the_history_it_is_given(tmp_path):
     assert state["history_epochs"] == [1, 2, 3, 4] and state["history"]["loss"][:2] == [9.0, 8.0]
     assert len(state["history"]["loss"]) == len(state["history"]["epoch_seconds"]) == 4
     assert earlier["loss"] == [9.0, 8.0]  # the caller's lists are not extended in place
+
+
+def test_a_run_killed_while_saving_keeps_its_last_checkpoint(tmp_path):
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, int)
+    model, path = _tiny_classifier(), tmp_path / "tiny.resume.weights.h5"
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.Checkpoint(path)])
+    saved = model.save_weights
+
+    def killed(where):  # a half-written file, then the end of the process
+        pathlib.Path(where).write_bytes(b"\x89HDF\r\n")
+        raise KeyboardInterrupt
+
+    model.save_weights = killed
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=2, initial_epoch=1, verbose=0, callbacks=[callbacks.Checkpoint(path)])
+    model.save_weights = saved
+    assert callbacks.read_checkpoint(path)["epoch"] == 1
+    restored = _tiny_classifier()
+    restored.optimizer.build(restored.trainable_variables)
+    restored.load_weights(path)
+    assert int(keras.ops.convert_to_numpy(restored.optimizer.iterations)) == 1
 
 
 class _Counter(keras.Model):
