@@ -325,7 +325,7 @@ def make_parser():
             default=None,
             metavar="JSON",
             help="knobs of the networks other than the shipped ones, e.g. '{\"channels\": [32, 64, 128]}' "
-            "(ddim); the checkpoint and manifest record them",
+            "(ddim), '{\"attention\": true}' (self-attention at 7x7); the checkpoint and manifest record them",
         )
         if name == "dense_gan":
             p.add_argument("--lab", action="store_true", help="first record the failure-mode lab runs")

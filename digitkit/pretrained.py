@@ -19,7 +19,8 @@ import pathlib
 from digitkit.paths import project_dir
 
 # name -> (module, constructor of the untrained model). A generator's module also holds the
-# `ARCHITECTURE` of its shipped networks: the constructor's knobs beyond their defaults.
+# `ARCHITECTURE` of its shipped networks: the constructor's knobs that shape them, the ones a run's
+# ``architecture`` (`digitkit.training.networks`) may change.
 _BUILDERS = {
     "dense": ("digitkit.classifier", "build_dense_classifier"),
     "dense_plain": ("digitkit.classifier", "build_plain_dense_classifier"),

@@ -269,7 +269,8 @@ def _start(name, seed, resume, where, recipe, steps_per_epoch, new_epochs, archi
         return build(name, seed, knobs), done
     if where["checkpoint"].is_file():
         done = read_checkpoint(where["checkpoint"])
-        trained = done["architecture"] or knobs  # a checkpoint written before checkpoints kept it: the caller's word
+        # a checkpoint written before checkpoints kept it: the caller's word; knobs added since: their shipped value
+        trained = networks(name, done["architecture"]) if done["architecture"] else knobs
         model = None
     else:  # no checkpoint: continue the weights in the manifest's folder with fresh optimizers
         model, previous = pretrained.resume(name, directory=where["weights"])

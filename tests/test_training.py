@@ -182,6 +182,11 @@ def test_an_architecture_changes_only_knobs_the_shipped_networks_have():
     assert training.networks("cgan", {"discriminator_filters": [32, 64]})["discriminator_filters"] == [32, 64]
     with pytest.raises(ValueError, match=r"Unknown knobs for ddim: \['width'\]"):
         training.networks("ddim", {"width": 32})
+    attention = training.build("ddim", 0, {"attention": True})  # the 7x7 self-attention, off in the shipped U-Net
+    assert attention.attention and "middle_attention_attention" in [layer.name for layer in attention.network.layers]
+    assert not training.build("ddim", 0).attention
+    recorded_before = {k: v for k, v in training.networks("ddim").items() if k not in ("attention", "scale_shift")}
+    assert training.networks("ddim", recorded_before) == training.networks("ddim")  # knobs added since: shipped values
     with pytest.raises(ValueError, match="architecture="):
         training.train("dense", architecture={"dropout": 0.2}, epochs=1, n_images=10)
 
