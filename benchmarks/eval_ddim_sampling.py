@@ -4,7 +4,7 @@ No retraining: the same network, sampled with DDIM's first-order step or DPM-Sol
 (`digitkit.sampler.SOLVERS`), at several step counts, guidance scales, guidance intervals (the noise
 levels guidance acts at; default `digitkit.diffusion.GUIDANCE_INTERVAL`) and (DDIM) etas. For each setting it
 prints `digitkit.evaluation.evaluate_ddim`'s measures: the judge's class accuracy (all digits, and
-the worst digit), the Fréchet distance of the samples to the first N test images beside the
+the worst digit), the Fréchet distance of the samples to N test images (`digitkit.data.test_reference`) beside the
 judge's floor at that N, and the sampling time per 100 digits.
 Every setting draws the same digits from the same starting noise (``--seed``).
 
@@ -18,7 +18,7 @@ Every setting draws the same digits from the same starting noise (``--seed``).
 import argparse
 
 from digitkit import diffusion, evaluation, metrics, pretrained
-from digitkit.data import load_mnist
+from digitkit.data import test_reference
 from digitkit.sampler import check_guidance_interval
 
 SETTINGS = (  # solver:steps:guidance[:eta][@low-high]; the first is the shipped default
@@ -55,7 +55,7 @@ def parse_setting(text):
 def evaluate(model, settings, per_digit, seed=0):
     """One dict per setting (`digitkit.evaluation.evaluate_ddim`'s, with solver, guidance and FD/floor)."""
     n = 10 * per_digit
-    reference = load_mnist(normalize=True)[1][0][:n]  # the first n test digits: the floor's comparison
+    reference, _ = test_reference(n)  # the floor's comparison
     floor = metrics.frechet_floor(n)
     rows = []
     for solver, steps, guidance, eta, interval in settings:

@@ -5,7 +5,7 @@
     nice -n 19 python3 benchmarks/fd_by_digit.py ddim --weights runs/ddim_w32  # a training run's weights
 
 Each generator draws the manifest's Fréchet samples (`digitkit.evaluation.evaluate_generator`: the
-digits of the first 10,000 test images, the manifest's evaluation seed). Printed per row: the whole
+digits of all 10,000 test images, the manifest's evaluation seed). Printed per row: the whole
 distance and its mean term (the squared distance between the two feature means; the rest is the
 covariance term), then the same for each digit: its samples against the test images of that digit.
 Real training digits, drawn in the test set's shares, give the reference row: what chance alone leaves at these sizes.
@@ -54,7 +54,7 @@ def _row(name, features, labels, test_features, test_labels):
 
 def main():
     from digitkit import diffusion, evaluation, metrics, pretrained
-    from digitkit.data import load_mnist
+    from digitkit.data import load_mnist, test_reference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=["cgan", "ddim"], help="shipped conditional generators")
@@ -63,9 +63,9 @@ def main():
     parser.add_argument("--weights", help="a run's directory (its weights and manifest) instead of weights/")
     args = parser.parse_args()
     seed = evaluation.EVALUATION["seed"]
-    (x_train, y_train), (x_test, y_test) = load_mnist(normalize=True)
-    test_labels = y_test[: args.n]
-    test = (metrics.judge_features(x_test[: args.n]), test_labels)
+    (x_train, y_train), _ = load_mnist(normalize=True)
+    reference, test_labels = test_reference(args.n)
+    test = (metrics.judge_features(reference), test_labels)
     counts = np.bincount(test_labels, minlength=10)
     real = np.concatenate([np.flatnonzero(y_train == d)[: counts[d]] for d in range(10)])  # the test set's shares
     print(_row("real training digits", metrics.judge_features(x_train[real]), y_train[real], *test), flush=True)

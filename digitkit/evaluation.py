@@ -11,7 +11,7 @@ import numpy as np
 
 from digitkit import metrics, pretrained
 from digitkit.checks import check_whole
-from digitkit.data import load_mnist
+from digitkit.data import load_mnist, test_reference
 
 # How each generator is measured for the manifest (`evaluate_generator`).
 EVALUATION = dict(per_digit=1000, n_frechet=10000, seed=123)
@@ -45,9 +45,10 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
     judge's class accuracy per digit and overall, the worst digit, and the
     judge's label entropy and digit shares of those samples. The basic GAN
     draws ``n_frechet`` samples: their label entropy and digit shares. Every
-    generator then has the Fréchet distance of ``n_frechet`` samples to the
-    first ``n_frechet`` test images, beside the judge's floor at that size
-    (`digitkit.metrics.frechet_floor`). A conditional generator's ``n_frechet``
+    generator then has the Fréchet distance of ``n_frechet`` samples to
+    ``n_frechet`` test images spread over the test set (`digitkit.data.test_reference`),
+    beside the judge's floor at that size (`digitkit.metrics.frechet_floor`).
+    A conditional generator's ``n_frechet``
     samples ask for the digits those test images show: drawn uniformly
     instead, real training digits are 1.8x the floor away from MNIST's own
     digit shares (``benchmarks/judge_floor.py``), a distance no generator
@@ -61,7 +62,7 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
     check_whole(per_digit=per_digit, n_frechet=n_frechet)
     judge_model = metrics.resolve_judge(judge)
     result = dict(class_accuracy=None, per_class=None, worst_digit=None)
-    _, (x_test, y_test) = load_mnist(normalize=True)
+    x_test, y_test = test_reference(n_frechet)
     if is_conditional(model):
         digits = np.repeat(np.arange(10), per_digit)
         images = generate(model, digits, seed=seed)
@@ -70,12 +71,12 @@ def evaluate_generator(model, per_digit=1000, n_frechet=10000, seed=123, judge=N
         result.update(
             class_accuracy=float((labels == digits).mean()), per_class=per_class, worst_digit=int(np.argmin(per_class))
         )
-        compared = generate(model, y_test[:n_frechet], seed=seed)  # the digits of the test images it is compared with
+        compared = generate(model, y_test, seed=seed)  # the digits of the test images it is compared with
     else:
         images = compared = generate(model, n_frechet, seed=seed)
         labels = metrics.judge_labels(images, judge_model)
     frechet = metrics.frechet_from_features(
-        metrics.judge_features(compared, judge_model), metrics.judge_features(x_test[:n_frechet], judge_model)
+        metrics.judge_features(compared, judge_model), metrics.judge_features(x_test, judge_model)
     )
     floor = metrics.frechet_floor(n_frechet, judge=judge)
     shares = metrics.label_histogram(labels) / len(labels)

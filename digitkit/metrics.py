@@ -139,8 +139,9 @@ def frechet_floor(n, judge=None):
     biased upwards for small sets), so generators are reported as
     ``frechet / frechet_floor`` too. For the shipped judge the value recorded
     in its manifest entry (``quality["frechet_floor"][str(n)]``) is used when
-    there is one; otherwise it is measured on the first ``n`` training and
-    test images, once per process.
+    there is one; otherwise it is measured on the first ``n`` training images
+    and the ``n`` test images generators are compared with (`digitkit.data.test_reference`),
+    once per process.
     """
     if int(n) != n or n < 2:
         raise ValueError(f"n must be a whole number >= 2. Received: n={n!r}")
@@ -160,9 +161,8 @@ def _shipped_floor(n):
 
 
 def _measure_floor(n, judge):
-    from digitkit.data import load_mnist
+    from digitkit.data import load_mnist, test_reference
 
-    (x_train, _), (x_test, _) = load_mnist(normalize=True)
-    if n > len(x_test):
-        raise ValueError(f"n can be at most {len(x_test)} (the test images). Received: n={n}")
-    return frechet_distance(x_train[:n], x_test[:n], judge)
+    reference, _ = test_reference(n)
+    (x_train, _), _ = load_mnist(normalize=True)
+    return frechet_distance(x_train[:n], reference, judge)

@@ -50,7 +50,7 @@ GENERATOR_QUALITY_KEYS = (
     "worst_digit",  # the digit with the lowest share (None: gan)
     "label_entropy",  # entropy of the judge's labels of the samples, nats (ln 10 = 2.30 is uniform)
     "digit_shares",  # share of samples the judge reads as each digit 0-9
-    "frechet",  # Fréchet distance of n_frechet samples to the first n_frechet test images
+    "frechet",  # Fréchet distance of n_frechet samples to n_frechet test images (`data.test_reference`)
     "frechet_floor",  # the judge's train-vs-test distance at the same n (`digitkit.metrics.frechet_floor`)
     "frechet_over_floor",  # frechet / frechet_floor
     "n_frechet",

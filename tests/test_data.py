@@ -20,6 +20,24 @@ def test_load_mnist_normalize_gives_model_input():
     assert 0.0 <= x_test.min() and x_test.max() == 1.0
 
 
+def test_the_test_reference_spreads_over_both_halves_of_the_test_set(mnist):
+    _, (x_test, y_test) = mnist
+    images, labels = data.test_reference(1000, normalize=False)
+    np.testing.assert_array_equal(images, x_test[::10])  # every 10th, not the neater first 1,000
+    np.testing.assert_array_equal(labels, y_test[::10])
+    images, labels = data.test_reference(10000, normalize=False)
+    np.testing.assert_array_equal(images, x_test)  # all of them: the whole set in its order
+    np.testing.assert_array_equal(labels, y_test)
+    images, _ = data.test_reference(3)
+    assert images.shape == (3, 28, 28, 1) and images.dtype == np.float32
+
+
+@pytest.mark.parametrize("n", [0, 10001, 2.5])
+def test_the_test_reference_needs_a_whole_number_of_test_digits(n):
+    with pytest.raises(ValueError, match="from 1 to 10000"):
+        data.test_reference(n)
+
+
 def test_load_mnist_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="No MNIST file"):
         data.load_mnist(tmp_path / "nope.npz")

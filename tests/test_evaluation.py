@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitkit import classifier, diffusion, evaluation, metrics, pretrained
+from digitkit import classifier, data, diffusion, evaluation, metrics, pretrained
 
 
 class _Copier:
@@ -67,9 +67,11 @@ class _TestDrawer:
 def test_a_generator_that_draws_the_test_digits_is_at_frechet_zero(mnist, judge):
     """The Fréchet samples ask for the digits of the test images they are compared with, not 0-9 evenly."""
     _, (x_test, y_test) = mnist
-    result = evaluation.evaluate_generator(_TestDrawer(x_test / 255.0, y_test), per_digit=5, n_frechet=50, judge=judge)
+    reference, labels = data.test_reference(50)  # every 200th test digit: both halves of the test set
+    drawer = _TestDrawer(np.concatenate([reference, x_test[..., None] / 255.0]), np.concatenate([labels, y_test]))
+    result = evaluation.evaluate_generator(drawer, per_digit=5, n_frechet=50, judge=judge)
     assert abs(result["frechet"]) < 1e-6 < result["frechet_floor"]
-    assert np.bincount(y_test[:50], minlength=10).tolist() != [5] * 10  # evenly drawn digits would differ
+    assert np.bincount(labels, minlength=10).tolist() != [5] * 10  # evenly drawn digits would differ
 
 
 def test_an_unconditional_generator_has_no_class_accuracy(mnist, judge):

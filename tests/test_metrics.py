@@ -79,10 +79,10 @@ def test_frechet_floor_is_the_train_vs_test_distance(mnist):
 
     (x, _), (xt, _) = mnist
     judge = classifier.build_judge(seed=0)
-    floor = metrics.frechet_floor(50, judge=judge)
-    assert floor == pytest.approx(metrics.frechet_distance(x[:50], xt[:50], judge))
+    floor = metrics.frechet_floor(50, judge=judge)  # against every 200th test digit (`data.test_reference`)
+    assert floor == pytest.approx(metrics.frechet_distance(x[:50], xt[::200], judge))
     shipped = metrics.frechet_floor(200)
-    assert shipped == pytest.approx(metrics.frechet_distance(x[:200], xt[:200]), rel=1e-6) and shipped > 0
+    assert shipped == pytest.approx(metrics.frechet_distance(x[:200], xt[::50]), rel=1e-6) and shipped > 0
     assert metrics.frechet_floor(200) == shipped  # cached
     with pytest.raises(ValueError, match="Received: n=1"):
         metrics.frechet_floor(1)
@@ -94,7 +94,7 @@ def test_recorded_judge_floor_is_the_judges_train_vs_test_distance(mnist):
     floor = pretrained.read_manifest()["judge"]["quality"]["frechet_floor"]
     assert floor["10000"] < floor["2000"] < floor["1000"]  # the distance is biased upwards for small sets
     (x, _), (xt, _) = mnist
-    assert metrics.frechet_distance(x[:1000], xt[:1000]) == pytest.approx(floor["1000"], rel=1e-3)
+    assert metrics.frechet_distance(x[:1000], xt[::10]) == pytest.approx(floor["1000"], rel=1e-3)
 
 
 def test_recorded_reading_of_real_digits_is_the_judges(mnist):
