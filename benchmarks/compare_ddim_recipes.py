@@ -24,8 +24,9 @@ sampling seconds.
 
 Measured on this 2-core CPU (2026-12-05, `--epochs 1 --per-digit 100`: one epoch over all 60,000
 images each, 938 steps with the recipe's whole learning-rate schedule squeezed into them; judged on
-1,000 samples, whose Fréchet floor is 15.75; 20 minutes in all; the Fréchet samples were then the 100 of
-each digit, since 2026-12-06 they ask for the test images' digits, 1,000 samples more per recipe):
+1,000 samples against the first 1,000 test digits, whose Fréchet floor was 15.75; 20 minutes in all; the
+Fréchet samples were then the 100 of each digit, since 2026-12-06 they ask for the test images' digits, 1,000
+samples more per recipe, and since 2026-12-07 the test digits below 10,000 are spread over the test set):
 
 | recipe | U-Net widths | weights | steps | train min | class accuracy | worst digit | FD | FD/floor | sampling s |
 |---|---|---:|---:|---:|---:|---|---:|---:|---:|
