@@ -67,10 +67,15 @@ def test_reference(n, normalize=True):
         normalize: as in `load_mnist`.
     """
     _, (x_test, y_test) = load_mnist(normalize=normalize)
-    if int(n) != n or not 1 <= n <= len(x_test):
-        raise ValueError(f"n must be a whole number from 1 to {len(x_test)} (the test images). Received: n={n!r}")
-    keep = np.arange(int(n)) * len(x_test) // int(n)
+    keep = evenly_spaced(n, len(x_test))
     return x_test[keep], y_test[keep]
+
+
+def evenly_spaced(n, total):
+    """``n`` indices spread evenly over ``range(total)``, in order: every one when ``n == total``."""
+    if int(n) != n or not 1 <= n <= total:
+        raise ValueError(f"n must be a whole number from 1 to {total}. Received: n={n!r}")
+    return np.arange(int(n)) * total // int(n)
 
 
 def _shipped_path():

@@ -21,6 +21,7 @@ from keras import ops
 from matplotlib.figure import Figure
 
 from digitkit import metrics, viz
+from digitkit.data import evenly_spaced
 
 
 def coverage(labels, min_share=0.01):
@@ -77,8 +78,8 @@ class GANMonitor(keras.callbacks.Callback):
     The training GIF is another callback's job (`digitkit.training.SampleGrid`).
 
     Args:
-        reference_images: real images for the Fréchet distance (the test set,
-            ``n_samples`` of them are used).
+        reference_images: real images for the Fréchet distance (the test set:
+            ``n_samples`` of them, spread over it as `digitkit.data.test_reference` takes them).
         judge: the classifier; the shipped judge by default.
         n_samples: samples drawn for the coverage and Fréchet distance.
         seed: seed of the samples.
@@ -91,12 +92,13 @@ class GANMonitor(keras.callbacks.Callback):
 
     def __init__(self, reference_images, judge=None, n_samples=1000, seed=0, every=1, verbose=False, defer=False):
         super().__init__()
-        self.reference_images, self.judge, self.n_samples = reference_images, judge, n_samples
+        self.reference_images = reference_images[evenly_spaced(n_samples, len(reference_images))]
+        self.judge, self.n_samples = judge, n_samples
         self.seed, self.every, self.verbose, self.defer = seed, every, verbose, defer
         self.snapshots = []
         self.reference_features = None
         if not defer:
-            self.reference_features = metrics.judge_features(reference_images[:n_samples], judge)
+            self.reference_features = metrics.judge_features(self.reference_images, judge)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -123,7 +125,7 @@ class GANMonitor(keras.callbacks.Callback):
             (and ``class_accuracy``) per recorded epoch.
         """
         judge = metrics.resolve_judge(self.judge)
-        reference = metrics.judge_features(self.reference_images[: self.n_samples], judge)
+        reference = metrics.judge_features(self.reference_images, judge)
         generator = self.model.generator
         final = [ops.convert_to_numpy(w) for w in generator.weights]
         for epoch, weights in self.snapshots:

@@ -75,6 +75,14 @@ def test_monitor_records_diagnostics_per_epoch_and_deferred_equals_live(judge):
     assert all(0 <= c <= 10 for c in runs[0]["digits_covered"]) and min(runs[0]["frechet"]) > 0
 
 
+def test_monitor_compares_with_reference_images_spread_over_the_set(mnist):
+    _, (x_test, _) = mnist
+    monitor = diagnostics.GANMonitor(x_test, n_samples=1000, defer=True)
+    np.testing.assert_array_equal(monitor.reference_images, x_test[::10])  # both halves of MNIST's test set
+    with pytest.raises(ValueError, match="from 1 to 10000"):
+        diagnostics.GANMonitor(x_test, n_samples=20000, defer=True)
+
+
 def test_plot_diagnostics_draws_each_run_in_each_panel():
     h = dict(
         d_acc_real=[0.6, 0.7],
