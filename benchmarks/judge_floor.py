@@ -39,7 +39,7 @@ import json
 import numpy as np
 
 from digitkit import metrics
-from digitkit.data import load_mnist, test_reference
+from digitkit.data import evenly_spaced, load_mnist, test_reference
 from digitkit.pretrained import weights_dir
 
 SIZES = (1000, 2000, 10000)
@@ -54,13 +54,13 @@ def judge_floor(sizes=SIZES, chunks=CHUNKS):
     test = metrics.judge_features(x_test)
     out = {}
     for n in sizes:
-        step = len(test) // n  # test_reference(n) is test[::step] when n divides the test set
-        floor = metrics.frechet_from_features(train[:n], metrics.judge_features(test_reference(n)[0]))
+        keep = evenly_spaced(n, len(test))  # the digits of test_reference(n)
+        floor = metrics.frechet_from_features(train[:n], test[keep])
         parts = (
             []
             if n * chunks > len(test)
-            else [  # disjoint: training chunk i against the test digits one place further along
-                metrics.frechet_from_features(train[i * n : (i + 1) * n], test[i::step][:n]) for i in range(chunks)
+            else [  # disjoint: training chunk i against the test digits i places further along
+                metrics.frechet_from_features(train[i * n : (i + 1) * n], test[keep + i]) for i in range(chunks)
             ]
         )
         out[n] = dict(floor=floor, chunks=parts)

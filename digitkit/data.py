@@ -57,10 +57,10 @@ def test_reference(n, normalize=True):
     """The ``n`` test digits a generator is compared with: ``(images, labels)``, spread evenly over the test set.
 
     MNIST's test set is ordered: its first 5,000 digits were written by other people than its last
-    5,000 (the judge's Fréchet distance between the two halves is 20.3). The first ``n`` test digits
-    would be the neater half's alone: 5,000 training digits are 10.1 from the first 5,000 test digits,
-    2.9 from every other one. So fewer than all 10,000 are taken evenly spaced (every 10th of 1,000),
-    and all 10,000 are the whole set in its order.
+    5,000 (the judge's Fréchet distance between the two halves is 20.3), so the first ``n`` would
+    be a sample of one half: 5,000 training digits are 10.1 from the first 5,000 test digits and
+    2.9 from every other one. Fewer than all 10,000 are therefore taken evenly spaced (1,000 are
+    every 10th); all 10,000 are the whole set in its order.
 
     Args:
         n: how many, 1 to 10,000.
