@@ -2,6 +2,7 @@
 
     nice -n 19 python3 benchmarks/autoguidance.py     # train the guide if needed, then the settings below
     python3 benchmarks/autoguidance.py --settings 1:0.25 --per-digit 300 --n-frechet 3000   # a quicker look
+    python3 benchmarks/autoguidance.py --guide runs/ddim_guide_small --guide-architecture '{"channels": [8, 16, 32]}'
 
 Autoguidance (Karras et al., 2024, "Guiding a diffusion model with a bad version of itself") adds
 ``a * (cond - weak)`` to the prediction at every step, ``weak`` the same digit as a weaker model predicts
@@ -29,10 +30,13 @@ FD 4.45 against guidance alone's 5.18, and 0.5 (with guidance 0.25) 3.78 at 99.5
 digits are themselves far from the test set's first 3,000 (FD 28.1; the first 3,000 training digits: 10.2),
 so a distance to them rewards their style: autoguidance by a briefly trained guide moves the samples toward
 it. Measures of style need the test set (or a random draw of training digits), not a slice of either.
-Still to try: a guide that is smaller rather than shorter-trained, as Karras et al. recommend.
+A guide that is smaller as well as shorter-trained, as Karras et al. recommend (2026-12-06: widths 8/16/32,
+3 epochs, ``--guide-architecture``): 99.84%, worst digit 7 at 99.5%, FD 32.62 (29.2x) at autoguidance 1, guidance
+0.25: every digit read right more often than the accuracy targets ask, further still from the test set.
 """
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -72,14 +76,19 @@ def parse_setting(text):
     return autoguidance, guidance
 
 
-def load_guide(folder):
-    """The weak DDIM in ``folder``, trained there first if the folder has no weights."""
+def load_guide(folder, architecture=None):
+    """The weak DDIM in ``folder``, trained there first (with ``architecture``'s networks) if it has no weights."""
     from digitkit import pretrained, training
 
     if not (folder / "ddim.weights.h5").is_file():
         start = time.perf_counter()
         training.train(
-            "ddim", epochs=GUIDE_EPOCHS, seed=GUIDE_SEED, out=folder, evaluation=dict(per_digit=20, n_frechet=200)
+            "ddim",
+            epochs=GUIDE_EPOCHS,
+            seed=GUIDE_SEED,
+            out=folder,
+            architecture=architecture,
+            evaluation=dict(per_digit=20, n_frechet=200),
         )
         print(f"trained the guide ({GUIDE_EPOCHS} epochs) in {(time.perf_counter() - start) / 60:.0f} min")
     return pretrained.load_pretrained("ddim", directory=folder)
@@ -91,11 +100,18 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guide", type=Path, default=Path("runs/ddim_guide"), help="the weak DDIM's folder")
+    parser.add_argument(
+        "--guide-architecture",
+        type=json.loads,
+        default=None,
+        metavar="JSON",
+        help="a guide trained here gets these networks, e.g. '{\"channels\": [8, 16, 32]}' (a smaller U-Net)",
+    )
     parser.add_argument("--settings", nargs="+", type=parse_setting, default=[parse_setting(s) for s in SETTINGS])
     parser.add_argument("--per-digit", type=int, default=1000)
     parser.add_argument("--n-frechet", type=int, default=10000)
     args = parser.parse_args()
-    model, guide = pretrained.load_pretrained("ddim"), load_guide(args.guide)
+    model, guide = pretrained.load_pretrained("ddim"), load_guide(args.guide, args.guide_architecture)
     print(f"{args.per_digit} per digit, FD of {args.n_frechet} samples to the test set (evaluate_generator)")
     print("| autoguidance | guidance | class accuracy | worst digit | FD | FD/floor | minutes |")
     print("|---:|---:|---:|---|---:|---:|---:|", flush=True)
