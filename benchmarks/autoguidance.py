@@ -36,7 +36,6 @@ A guide that is smaller as well as shorter-trained, as Karras et al. recommend (
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -96,13 +95,14 @@ def load_guide(folder, architecture=None):
 
 def main():
     from digitkit import pretrained
+    from digitkit.cli import architecture_knobs
     from digitkit.evaluation import evaluate_generator
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guide", type=Path, default=Path("runs/ddim_guide"), help="the weak DDIM's folder")
     parser.add_argument(
         "--guide-architecture",
-        type=json.loads,
+        type=architecture_knobs,
         default=None,
         metavar="JSON",
         help="a guide trained here gets these networks, e.g. '{\"channels\": [8, 16, 32]}' (a smaller U-Net)",

@@ -54,7 +54,7 @@ def _train_options(args):
     )
 
 
-def _knobs(text):
+def architecture_knobs(text):
     """``--architecture``'s JSON object, e.g. ``{"channels": [32, 64, 128]}`` (argparse answers anything else)."""
     try:
         knobs = json.loads(text)
@@ -321,7 +321,7 @@ def make_parser():
         )
         p.add_argument(
             "--architecture",
-            type=_knobs,
+            type=architecture_knobs,
             default=None,
             metavar="JSON",
             help="knobs of the networks other than the shipped ones, e.g. '{\"channels\": [32, 64, 128]}' "
