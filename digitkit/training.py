@@ -93,6 +93,40 @@ def load_checkpoint(model, path, total_steps, recipe=None):
     return read_checkpoint(path)
 
 
+def load_run(name, checkpoint, architecture=None):
+    """Generator ``name`` as a `train` checkpoint left it, to judge or sample mid-run.
+
+    Args:
+        name: a generator of `RECIPES` (``"gan"``, ``"cgan"``, ``"ddim"``, ...).
+        checkpoint: a `Checkpoint` file (``<name>.resume.weights.h5``, or a copy of one).
+        architecture: the networks' knobs that differ from the shipped ones (`networks`); needed only for a
+            checkpoint written before checkpoints recorded them, and otherwise the recorded ones must match.
+
+    Returns:
+        ``(model, state)``: the model, a GAN's generator switched to its moving average as `train`
+        does before judging, and the checkpoint's `read_checkpoint` dict.
+    """
+    if name not in TRAINED_GENERATORS:
+        raise ValueError(f"Unknown generator. Expected one of {TRAINED_GENERATORS}. Received: name={name!r}")
+    state = read_checkpoint(checkpoint)
+    knobs = networks(name, architecture)
+    if state["architecture"] is not None:
+        recorded = networks(name, state["architecture"])
+        if architecture is not None and knobs != recorded:
+            raise ValueError(
+                f"{checkpoint} holds networks with architecture={recorded}. Received: architecture={architecture!r}"
+            )
+        knobs = recorded
+    model = build(name, state["seed"], knobs)
+    try:
+        load_checkpoint(model, checkpoint, total_steps=1, recipe=RECIPES[name])
+    except ValueError as e:  # Keras names the layer whose shapes differ
+        raise ValueError(f"{checkpoint} does not fit {name} with architecture={knobs}: {e}") from None
+    if getattr(model, "ema_momentum", None):
+        model.use_averaged_weights()
+    return model, state
+
+
 def fit(
     model,
     x,

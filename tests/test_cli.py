@@ -78,6 +78,35 @@ def test_train_names_an_unknown_knob_of_the_architecture_before_training(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_evaluate_generator_judges_a_checkpoint_and_a_folder_as_train_did(tmp_path, capsys):
+    from digitkit import pretrained
+
+    tiny = ["--per-digit", "2", "--n-frechet", "20"]
+    cli.main(["train", "cgan", "--epochs", "1", "--n-images", "256", *tiny, "--out", str(tmp_path)])
+    recorded = pretrained.quality("cgan", directory=tmp_path)
+    capsys.readouterr()
+    checkpoint = str(tmp_path / "cgan.resume.weights.h5")
+    cli.main(["evaluate", "generator", "cgan", "--checkpoint", checkpoint, *tiny])
+    cli.main(["evaluate", "generator", "cgan", "--folder", str(tmp_path), *tiny])
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.startswith(f"cgan ({checkpoint}, epoch 1): read as asked ")
+    assert second.startswith(f"cgan ({tmp_path}): read as asked ")
+    for line in (first, second):
+        assert f"FD {recorded['frechet']:.2f} = " in line and "(20 samples)" in line
+    with pytest.raises(SystemExit, match="holds networks with architecture="):
+        cli.main(
+            [
+                "evaluate",
+                "generator",
+                "cgan",
+                "--checkpoint",
+                checkpoint,
+                "--architecture",
+                '{"discriminator_filters": [32, 64]}',
+            ]
+        )
+
+
 def _run_in_fresh_python(code):
     """Run code in a new interpreter (this checkout's digitkit first); return its stdout lines."""
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -111,6 +140,15 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
         (["generate", "cgan", "7", "--guidance-interval", "0.3", "0.9", "--out", "d"], "exit 2"),
         (["train", "ddim", "--architecture", "channels=32,64,128", "--out", "d"], "exit 2"),
         (["train", "ddim", "--architecture", "[32, 64, 128]", "--out", "d"], "exit 2"),
+        (["evaluate", "generator", "ddim", "--checkpoint", "a.h5", "--folder", "d"], "exit 2"),
+        (
+            ["evaluate", "generator", "ddim", "--checkpoint", "a.h5"],
+            "exit digitkit evaluate generator: No such checkpoint: a.h5",
+        ),
+        (
+            ["evaluate", "generator", "cgan", "--per-digit", "0"],
+            "exit digitkit evaluate generator: per_digit must be a whole number >= 1. Received: per_digit=0",
+        ),
     ],
 )
 def test_help_and_bad_input_answer_without_importing_tensorflow(argv, expected):

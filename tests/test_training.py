@@ -75,6 +75,18 @@ def test_the_notebooks_readers_accept_what_train_wrote(trained, name):
     assert history["epochs"] == [1] and len(history["history"]["epoch_seconds"]) == 1
 
 
+@pytest.mark.parametrize("name", ["cgan", "ddim"])  # a GAN switched to its moving average; the DDIM's own EMA U-Net
+def test_a_checkpoint_loads_as_the_model_train_judged(trained, name):
+    checkpoint = training.places(name, trained["out"])["checkpoint"]
+    model, state = training.load_run(name, checkpoint)
+    assert state["epoch"] == 1
+    np.testing.assert_array_equal(
+        evaluation.generate(model, "01", seed=0), evaluation.generate(trained["models"][name], "01", seed=0)
+    )
+    with pytest.raises(ValueError, match="Unknown generator"):
+        training.load_run("dense", checkpoint)
+
+
 def test_a_classifier_has_its_own_quality_keys(trained):
     quality = pretrained.quality("dense_plain", directory=trained["out"])
     assert set(quality) == {"test_accuracy", "train_minutes"} and 0.1 < quality["test_accuracy"] <= 1
@@ -169,6 +181,9 @@ def test_a_wider_ddim_is_recorded_resumed_and_loaded_with_its_own_networks(tmp_p
     model, quality = training.train("ddim", out=tmp_path, resume=True, **TINY)  # the checkpoint's networks
     assert quality["epochs"] == 2 and model.channels == (8, 16, 32)
     assert pretrained.read_manifest(tmp_path)["ddim"]["command"].startswith("digitkit train ddim --epochs 2 --seed 0 ")
+    assert training.load_run("ddim", checkpoint)[0].channels == (8, 16, 32)  # the networks it records
+    with pytest.raises(ValueError, match="holds networks with architecture="):
+        training.load_run("ddim", checkpoint, architecture={"channels": [16, 32, 64]})
     assert pretrained.load_pretrained("ddim", directory=tmp_path).channels == (8, 16, 32)
     checkpoint.unlink()  # no checkpoint: the weights and the networks the manifest records
     with pytest.raises(ValueError, match="resuming needs the same"):
