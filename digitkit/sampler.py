@@ -14,8 +14,8 @@ it pushes away from the errors a weak model makes, not from the average digit as
 Speed: the guided prediction and the step are one functional `keras.Model` (the U-Net inside it,
 sharing its weights), built once per sampler and run with ``predict_on_batch``, so every step is
 one XLA-compiled call (``jit_compile=True``: XLA on TensorFlow as on JAX) instead of a string of
-eager operations. On a 2-core CPU (benchmarks/bench_diffusion.py), 20 guided steps for 100 digits
-take 2.5 s (10 digits: 0.36 s), and the U-Net's passes alone 2.43 s (0.34 s): the loop costs little.
+eager operations. On a 2-core CPU (benchmarks/bench_diffusion.py, 2026-12-07), 20 guided steps for 100
+digits take 3.07 s (10 digits: 0.36 s), and the U-Net's passes alone as long: the loop costs little.
 On a slower 2-core machine the same 100 digits took 11.6 s as a ``tf.function`` and 6.4 s with XLA.
 XLA compiles once per batch shape, so batches are padded to a multiple of `BUCKET`.
 """
