@@ -1,4 +1,4 @@
-"""The Keras callbacks of the one training path: GIF frames, epoch timing, resumable checkpoints.
+"""The Keras callbacks of the one training path: GIF frames, epoch timing and lines, resumable checkpoints.
 
 `digitkit.training.fit` attaches them; a notebook can attach `SampleGrid` to any
 ``fit`` of a course generator.
@@ -76,6 +76,24 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["epoch_seconds"] = time.time() - self._start
+
+
+class EpochLine(keras.callbacks.Callback):
+    """Prints a line per finished epoch, ``epoch 3/46: loss=0.0953 epoch_seconds=438``: the logs' numbers.
+
+    So a long run (the DDIM's three hours on a CPU, a run in the background writing to a log) shows
+    how far it is and how fast it goes. ``epochs``: the run's last epoch, as Keras counts (a resumed
+    run's total). Attach it after the callbacks that add to the logs.
+    """
+
+    def __init__(self, epochs):
+        super().__init__()
+        check_whole(epochs=epochs)
+        self.epochs = int(epochs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        shown = " ".join(f"{k}={v:.3g}" for k, v in (logs or {}).items() if np.ndim(v) == 0)
+        print(f"epoch {epoch + 1}/{self.epochs}: {shown}", flush=True)
 
 
 class Checkpoint(keras.callbacks.Callback):

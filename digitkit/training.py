@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from digitkit import classifier, pretrained, runs, viz
-from digitkit.callbacks import Checkpoint, EpochTimer, SampleGrid, read_checkpoint
+from digitkit.callbacks import Checkpoint, EpochLine, EpochTimer, SampleGrid, read_checkpoint
 from digitkit.checks import check_positive, check_whole
 from digitkit.data import load_mnist
 from digitkit.evaluation import EVALUATION, evaluate_generator, is_conditional, quality_record
@@ -162,7 +162,8 @@ def fit(
         judge: the grading classifier (default: the shipped judge).
         gif_path: the training GIF (one frame every ``gif_every`` epochs, `SampleGrid`).
         seed: seed of the diagnostics' and the GIF's samples.
-        verbose: Keras' progress output (and the monitor's line per epoch).
+        verbose: 1: a line per epoch (the GAN monitor's, with its diagnostics, else `EpochLine`'s);
+            2: Keras' own line per epoch instead (and the GAN monitor's).
         callbacks: more Keras callbacks.
         defer_diagnostics: compute the GAN diagnostics after training (`GANMonitor.replay`).
         previous_frames: frames the GIF starts with (a resumed run).
@@ -195,7 +196,9 @@ def fit(
             previous_frames=previous_frames,
             start_frame=initial_epoch == 0,
         )
-    callbacks = [c for c in (timer, monitor, grid) if c is not None] + list(callbacks)  # yours see the course's logs
+    # a line per epoch at verbose=1, unless the GAN monitor prints one (after its diagnostics)
+    line = EpochLine(epochs) if verbose == 1 and (monitor is None or monitor.defer) else None
+    callbacks = [c for c in (timer, monitor, line, grid) if c is not None] + list(callbacks)  # yours see our logs
     if hasattr(model, "d_optimizer"):
         data = dict(x=x) if y is None else dict(x=x, y=np.asarray(y))
     else:

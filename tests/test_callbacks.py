@@ -41,6 +41,19 @@ def test_epoch_timer_and_checkpoint_record_each_epoch(tmp_path):
     assert int(keras.ops.convert_to_numpy(restored.optimizer.iterations)) == 3  # one batch per epoch
 
 
+def test_epoch_line_prints_each_epoch_of_the_total_with_its_logs(capsys):
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, int)
+    _tiny_classifier().fit(
+        x, y, epochs=3, initial_epoch=1, verbose=0, callbacks=[callbacks.EpochTimer(), callbacks.EpochLine(3)]
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 2/3", "epoch 3/3"]
+    assert all("loss=" in line and "epoch_seconds=" in line for line in lines)
+    for bad in (0, 2.5, "3"):
+        with pytest.raises(ValueError, match="epochs must be a whole number"):
+            callbacks.EpochLine(bad)
+
+
 def test_a_checkpoint_continues_the_history_it_is_given(tmp_path):
     x, y = np.zeros((8, 4), "float32"), np.zeros(8, int)
     model, path = _tiny_classifier(), tmp_path / "tiny.resume.weights.h5"

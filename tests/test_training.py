@@ -213,7 +213,7 @@ def test_checkpoint_file_holds_optimizer_groups(trained):
         assert "d_optimizer" not in f.keys() and {"generator", "discriminator"} <= set(f.keys())
 
 
-def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path):
+def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path, capsys):
     from digitkit import diffusion
 
     model = diffusion.DiffusionModel(timesteps=50, channels=(8, 16), embed_dim=16, groups=4, seed=0)
@@ -225,9 +225,12 @@ def test_fit_trains_a_ddim_and_sample_grid_extends_its_gif(tmp_path):
     assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
     assert frames.epochs == [1, 2] and frames.frames[0].shape == (2, 28, 28)
     assert not np.array_equal(frames.frames[0], frames.frames[1])  # the model changed between the frames
+    assert capsys.readouterr().out == ""  # verbose=0
     more = training.SampleGrid("01", gif_path=gif, previous_frames=viz.read_gif(gif))
-    training.fit(model, images, labels, epochs=3, initial_epoch=2, batch_size=32, callbacks=[more])
+    training.fit(model, images, labels, epochs=3, initial_epoch=2, batch_size=32, callbacks=[more], verbose=1)
     assert len(viz.read_gif(gif)) == 3
+    lines = capsys.readouterr().out.splitlines()  # a DDIM has no monitor: EpochLine says how far the run is
+    assert len(lines) == 1 and lines[0].startswith("epoch 3/3: loss=") and "epoch_seconds=" in lines[0]
 
 
 def test_a_course_read_from_the_installed_package_is_never_written_to(tmp_path, monkeypatch):
