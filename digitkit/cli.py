@@ -381,7 +381,7 @@ def make_parser():
         "          digitkit evaluate generator ddim --checkpoint runs/ddim.resume.weights.h5 --n-frechet 2000\n"
         "          digitkit evaluate generator ddim --folder runs/wide   (what train --out runs/wide wrote)\n"
         "The manifest's measure is the default (1,000 of each digit, 10,000 for the Fréchet distance): about\n"
-        "10 minutes for the shipped DDIM on a 2-core CPU.",
+        "10-25 minutes for the shipped DDIM on a 2-core CPU.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", choices=TRAINED_GENERATORS)
