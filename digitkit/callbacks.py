@@ -78,6 +78,12 @@ class EpochTimer(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.time() - self._start
 
 
+def epoch_line(epoch, logs, epochs=None):
+    """``epoch 3/46: loss=0.0953 epoch_seconds=438``: an epoch (counted from 1) and its logs' numbers."""
+    shown = " ".join(f"{k}={v:.3g}" for k, v in logs.items() if np.ndim(v) == 0)
+    return f"epoch {epoch}{'' if epochs is None else f'/{epochs}'}: {shown}"
+
+
 class EpochLine(keras.callbacks.Callback):
     """Prints a line per finished epoch, ``epoch 3/46: loss=0.0953 epoch_seconds=438``: the logs' numbers.
 
@@ -92,8 +98,7 @@ class EpochLine(keras.callbacks.Callback):
         self.epochs = int(epochs)
 
     def on_epoch_end(self, epoch, logs=None):
-        shown = " ".join(f"{k}={v:.3g}" for k, v in (logs or {}).items() if np.ndim(v) == 0)
-        print(f"epoch {epoch + 1}/{self.epochs}: {shown}", flush=True)
+        print(epoch_line(epoch + 1, logs or {}, self.epochs), flush=True)
 
 
 class Checkpoint(keras.callbacks.Callback):

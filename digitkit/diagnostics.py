@@ -21,6 +21,7 @@ from keras import ops
 from matplotlib.figure import Figure
 
 from digitkit import metrics, viz
+from digitkit.callbacks import epoch_line
 from digitkit.data import evenly_spaced
 
 
@@ -111,8 +112,7 @@ class GANMonitor(keras.callbacks.Callback):
         result.pop("histogram")
         logs.update(result)
         if self.verbose:
-            shown = " ".join(f"{k}={v:.3g}" for k, v in logs.items() if np.ndim(v) == 0)
-            print(f"epoch {epoch + 1}: {shown}", flush=True)
+            print(epoch_line(epoch + 1, logs), flush=True)
 
     def replay(self, history):
         """Compute the deferred diagnostics from the kept weights and add them to ``history``.
@@ -135,7 +135,7 @@ class GANMonitor(keras.callbacks.Callback):
             for key, value in result.items():
                 history.setdefault(key, []).append(float(value))
             if self.verbose:
-                print(f"epoch {epoch + 1}: " + " ".join(f"{k}={v:.3g}" for k, v in result.items()), flush=True)
+                print(epoch_line(epoch + 1, result), flush=True)
         generator.set_weights(final)
         self.snapshots = []
         return history
