@@ -27,7 +27,7 @@ import numpy as np
 from keras import ops
 
 from digitkit.data import IMAGE_SHAPE, parse_digits
-from digitkit.sampler import DDIMSampler
+from digitkit.sampler import BATCH_SIZE, DDIMSampler
 from digitkit.scheduler import DDIMScheduler
 from digitkit.unet import build_unet
 
@@ -232,7 +232,7 @@ class DiffusionModel(keras.Model):
         eta=0.0,
         seed=0,
         return_trajectory=False,
-        batch_size=500,
+        batch_size=BATCH_SIZE,
         solver="ddim",
         guidance_interval=GUIDANCE_INTERVAL,
         autoguidance=0.0,

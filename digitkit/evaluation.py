@@ -176,7 +176,7 @@ def evaluate_ddim(
     """
     import time
 
-    from digitkit import diffusion
+    from digitkit import diffusion, sampler
 
     guidance = diffusion.GUIDANCE if guidance is None else guidance
     interval = diffusion.GUIDANCE_INTERVAL if guidance_interval is None else guidance_interval
@@ -185,10 +185,16 @@ def evaluate_ddim(
     labels = np.repeat(np.arange(10, dtype="int32"), per_digit)
     reference_features = metrics.judge_features(reference, judge)  # once, not once per step count
     # XLA compiles each kind of step (guided, plain) once per batch shape: compile outside the timings,
-    # on sample's default batch (500), the shape the timed calls use.
+    # on sample's default batch (`digitkit.sampler.BATCH_SIZE`), the shape the timed calls use.
     for scale in [guidance, 0.0] if guidance else [0.0]:
         model.sample(
-            labels[:500], steps=2, guidance=scale, eta=eta, seed=seed, solver=solver, guidance_interval=(0.0, 1.0)
+            labels[: sampler.BATCH_SIZE],
+            steps=2,
+            guidance=scale,
+            eta=eta,
+            seed=seed,
+            solver=solver,
+            guidance_interval=(0.0, 1.0),
         )
     rows = []
     for n in steps:
