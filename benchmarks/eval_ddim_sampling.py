@@ -13,6 +13,8 @@ Every setting draws the same digits from the same starting noise (``--seed``).
     python3 benchmarks/eval_ddim_sampling.py --settings ddim:20:0:0.5 ddim:20:0.25:1   # eta 0.5 and 1
     python3 benchmarks/eval_ddim_sampling.py --settings ddim:20:0.25@0-1 ddim:20:0.5@0.5-1   # guidance intervals
     python3 benchmarks/eval_ddim_sampling.py --weights runs/ddim   # a run's weights (`digitkit train ddim --out`)
+    python3 benchmarks/eval_ddim_sampling.py --checkpoint runs/ddim_w32/ddim.resume.weights.h5 --settings \
+        ddim:20:0 ddim:20:0.1 ddim:20:0.25   # a run mid-way (its EMA network), at three guidance scales
 """
 
 import argparse
@@ -103,13 +105,21 @@ def main():
         default=[parse_setting(s) for s in SETTINGS],
         metavar="S:N:G[:E][@L-H]",
     )
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--weights", default=None, help="a folder with ddim weights and their manifest (default: the shipped ones)"
     )
+    which.add_argument("--checkpoint", default=None, help="a training run's checkpoint (ddim.resume.weights.h5)")
     args = parser.parse_args()
-    model = pretrained.load_pretrained("ddim", directory=args.weights)
+    if args.checkpoint:
+        from digitkit import training
+
+        model, state = training.load_run("ddim", args.checkpoint)
+        which = f"{args.checkpoint} (epoch {state['epoch']})"
+    else:
+        model = pretrained.load_pretrained("ddim", directory=args.weights)
+        which = "shipped" if args.weights is None else args.weights
     n = 10 * args.per_digit
-    which = "shipped" if args.weights is None else args.weights
     print(f"{which} DDIM, {n} samples ({args.per_digit} per digit), seed {args.seed}")
     print(HEADER, flush=True)
     _, floor = evaluate(model, args.settings, args.per_digit, seed=args.seed)

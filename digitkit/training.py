@@ -108,6 +108,11 @@ def load_run(name, checkpoint, architecture=None):
     """
     if name not in TRAINED_GENERATORS:
         raise ValueError(f"Unknown generator. Expected one of {TRAINED_GENERATORS}. Received: name={name!r}")
+    if not str(checkpoint).endswith(".weights.h5"):  # else Keras reads it as a legacy .h5 and fails obscurely
+        raise ValueError(
+            "A checkpoint's file name ends in .weights.h5 (Keras tells its format by the name): rename the copy. "
+            f"Received: checkpoint={str(checkpoint)!r}"
+        )
     state = read_checkpoint(checkpoint)
     knobs = networks(name, architecture)
     if state["architecture"] is not None:

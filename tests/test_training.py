@@ -85,6 +85,10 @@ def test_a_checkpoint_loads_as_the_model_train_judged(trained, name):
     )
     with pytest.raises(ValueError, match="Unknown generator"):
         training.load_run("dense", checkpoint)
+    copy = trained["out"] / "copy.h5"  # a copy under another name: Keras would read it as a legacy .h5
+    copy.write_bytes(checkpoint.read_bytes())
+    with pytest.raises(ValueError, match=r"ends in \.weights\.h5"):
+        training.load_run(name, copy)
 
 
 def test_a_classifier_has_its_own_quality_keys(trained):
