@@ -186,16 +186,9 @@ def evaluate_ddim(
     reference_features = metrics.judge_features(reference, judge)  # once, not once per step count
     # XLA compiles each kind of step (guided, plain) once per batch shape: compile outside the timings,
     # on sample's default batch (`digitkit.sampler.BATCH_SIZE`), the shape the timed calls use.
+    warm = labels[: sampler.BATCH_SIZE]
     for scale in [guidance, 0.0] if guidance else [0.0]:
-        model.sample(
-            labels[: sampler.BATCH_SIZE],
-            steps=2,
-            guidance=scale,
-            eta=eta,
-            seed=seed,
-            solver=solver,
-            guidance_interval=(0.0, 1.0),
-        )
+        model.sample(warm, steps=2, guidance=scale, eta=eta, seed=seed, solver=solver, guidance_interval=(0.0, 1.0))
     rows = []
     for n in steps:
         start = time.perf_counter()
