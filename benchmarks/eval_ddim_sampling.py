@@ -105,11 +105,11 @@ def main():
         default=[parse_setting(s) for s in SETTINGS],
         metavar="S:N:G[:E][@L-H]",
     )
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
         "--weights", default=None, help="a folder with ddim weights and their manifest (default: the shipped ones)"
     )
-    which.add_argument("--checkpoint", default=None, help="a training run's checkpoint (ddim.resume.weights.h5)")
+    source.add_argument("--checkpoint", default=None, help="a training run's checkpoint (ddim.resume.weights.h5)")
     args = parser.parse_args()
     if args.checkpoint:
         from digitkit import training
